@@ -1,0 +1,7 @@
+"""``python -m matdiff`` is the ``matdiff`` command."""
+
+import sys
+
+from matdiff.cli import main
+
+sys.exit(main())

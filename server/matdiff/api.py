@@ -1,0 +1,58 @@
+"""The Python API (LANGUAGE.md §8): what the CLI prints, as functions of a document's text."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from matdiff.analysis import DocumentModel, analyze
+from matdiff.base import diagnostics as base
+
+
+@dataclass(frozen=True, slots=True)
+class Diagnostic:
+    """A problem in a document, positioned with 1-based lines and columns (code points).
+
+    ``end_line``/``end_column`` point just past the range.  ``str(d)`` is the CLI's form
+    without the file name: ``LINE:COL: error: message``.
+    """
+
+    line: int
+    column: int
+    end_line: int
+    end_column: int
+    message: str
+    code: str
+    severity: str = "error"
+
+    def __str__(self) -> str:
+        return f"{self.line}:{self.column}: {self.severity}: {self.message}"
+
+
+class MatdiffError(Exception):
+    """Bad input to the API: carries the message and (where there is one) the position."""
+
+    def __init__(self, message: str, line: int | None = None, column: int | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.line = line
+        self.column = column
+
+    def __str__(self) -> str:
+        if self.line is None:
+            return self.message
+        return f"{self.line}:{self.column}: {self.message}"
+
+
+def to_public(model: DocumentModel, diagnostic: base.Diagnostic) -> Diagnostic:
+    line, col = model.line_index.line_col(diagnostic.span.start)
+    end_line, end_col = model.line_index.line_col(diagnostic.span.end)
+    return Diagnostic(
+        line + 1, col + 1, end_line + 1, end_col + 1,
+        diagnostic.message, diagnostic.code, diagnostic.severity.value,
+    )  # fmt: skip
+
+
+def check(source: str) -> list[Diagnostic]:
+    """Every diagnostic of the document ``source``, in document order."""
+    model = analyze(source)
+    return [to_public(model, d) for d in model.diagnostics]

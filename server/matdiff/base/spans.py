@@ -1,0 +1,96 @@
+"""Source spans and the one place where offsets become lines and columns.
+
+Internally every position is a 0-based character offset into the document text (a Python
+``str`` index).  :class:`LineIndex` converts offsets to 0-based (line, column) pairs, where the
+column counts in the unit a client asks for: code points (``utf-32``, what the CLI prints),
+UTF-16 code units (VS Code) or UTF-8 bytes (Neovim).  Nothing else converts positions.
+"""
+
+from __future__ import annotations
+
+import bisect
+from dataclasses import dataclass
+from typing import Literal
+
+Encoding = Literal["utf-8", "utf-16", "utf-32"]
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class Span:
+    """A half-open range ``[start, end)`` of character offsets."""
+
+    start: int
+    end: int
+
+    def __post_init__(self) -> None:
+        assert 0 <= self.start <= self.end, (self.start, self.end)
+
+    def shift(self, by: int) -> Span:
+        return Span(self.start + by, self.end + by)
+
+    def cover(self, other: Span) -> Span:
+        return Span(min(self.start, other.start), max(self.end, other.end))
+
+    def contains(self, offset: int) -> bool:
+        return self.start <= offset < self.end or offset == self.start == self.end
+
+
+def _units(text: str, encoding: Encoding) -> int:
+    if encoding == "utf-32":
+        return len(text)
+    if encoding == "utf-16":
+        return len(text) + sum(1 for ch in text if ord(ch) > 0xFFFF)
+    return len(text.encode("utf-8"))
+
+
+class LineIndex:
+    """Offsets ↔ (line, column) for one text.  Lines are split at ``\\n`` only."""
+
+    __slots__ = ("_starts", "_text")
+
+    def __init__(self, text: str) -> None:
+        self._text = text
+        starts = [0]
+        pos = text.find("\n")
+        while pos != -1:
+            starts.append(pos + 1)
+            pos = text.find("\n", pos + 1)
+        self._starts = starts
+
+    @property
+    def line_count(self) -> int:
+        return len(self._starts)
+
+    def line_start(self, line: int) -> int:
+        return self._starts[min(max(line, 0), len(self._starts) - 1)]
+
+    def line_end(self, line: int) -> int:
+        """Offset of the end of ``line``, before its newline."""
+        if line + 1 < len(self._starts):
+            return self._starts[line + 1] - 1
+        return len(self._text)
+
+    def line_col(self, offset: int, encoding: Encoding = "utf-32") -> tuple[int, int]:
+        """0-based line and column of ``offset``; the column counts ``encoding`` units."""
+        offset = min(max(offset, 0), len(self._text))
+        line = bisect.bisect_right(self._starts, offset) - 1
+        start = self._starts[line]
+        if encoding == "utf-32":
+            return line, offset - start
+        return line, _units(self._text[start:offset], encoding)
+
+    def offset(self, line: int, column: int, encoding: Encoding = "utf-32") -> int:
+        """The offset of a 0-based (line, column); out-of-range values are clamped."""
+        if line < 0:
+            return 0
+        if line >= len(self._starts):
+            return len(self._text)
+        start, end = self._starts[line], self.line_end(line)
+        if encoding == "utf-32":
+            return min(start + max(column, 0), end)
+        units = 0
+        for i in range(start, end):
+            if units >= column:
+                return i
+            units += _units(self._text[i], encoding)
+        return end

@@ -1,0 +1,78 @@
+"""The command line (LANGUAGE.md §7): ``matdiff check|grad|diff|hessian|lsp``.
+
+Exit codes: 0 clean, 1 the document has errors, 2 usage or input errors.  Every failure is
+one line on stderr; nothing prints a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from matdiff.api import MatdiffError, check
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.print_usage(sys.stderr)
+        raise _Usage(message)
+
+
+class _Usage(Exception):
+    pass
+
+
+def _read(path: str) -> str:
+    try:
+        data = Path(path).read_bytes()
+    except OSError as exc:
+        raise MatdiffError(f"cannot read {path}: {exc.strerror or exc}") from None
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise MatdiffError(
+            f"cannot read {path}: not UTF-8 text (byte 0x{data[exc.start]:02x} on line {line})"
+        ) from None
+
+
+def _check(args: argparse.Namespace) -> int:
+    status = 0
+    for path in args.files:
+        text = _read(path)
+        for d in check(text):
+            print(f"{path}:{d}")
+            status = 1
+    return status
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="matdiff", description="Matrix calculus by differentials.")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    sub.required = True
+    p = sub.add_parser("check", help="report the diagnostics of documents")
+    p.add_argument("files", nargs="+", metavar="FILE")
+    p.set_defaults(run=_check)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+        return int(args.run(args))
+    except _Usage as exc:
+        print(f"matdiff: error: {exc}", file=sys.stderr)
+        return 2
+    except MatdiffError as exc:
+        print(f"matdiff: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        return 0
+    except Exception as exc:  # noqa: BLE001 — never a traceback
+        print(f"matdiff: internal error: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return 2

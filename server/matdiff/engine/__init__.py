@@ -1,0 +1,2 @@
+"""The differential engine.  Imports nothing from the rest of matdiff: it knows nothing of
+text, spans, lark or LSP."""

@@ -1,0 +1,127 @@
+"""The syntax tree: frozen nodes, each with the span of source text it came from.
+
+Spans do not take part in equality, so two parses of the same text with different layout
+compare equal.  Operators are stored in one canonical spelling (``∘`` is ``.*``, ``×`` is
+``*``, ``X⁻¹`` is ``X^-1``, ``ᵀ`` and ``.T`` are ``'``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from matdiff.base.spans import Span
+
+
+def _span() -> Span:
+    return field(compare=False, repr=False)  # type: ignore[no-any-return]
+
+
+@dataclass(frozen=True, slots=True)
+class Number:
+    span: Span = _span()
+    text: str
+
+    @property
+    def value(self) -> float:
+        return float(self.text)
+
+
+@dataclass(frozen=True, slots=True)
+class Name:
+    span: Span = _span()
+    id: str
+
+
+@dataclass(frozen=True, slots=True)
+class Call:
+    span: Span = _span()
+    func: Name
+    args: tuple[Expr, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Binary:
+    span: Span = _span()
+    op: str
+    left: Expr
+    right: Expr
+    op_span: Span = _span()
+
+
+@dataclass(frozen=True, slots=True)
+class Unary:
+    span: Span = _span()
+    op: str
+    operand: Expr
+
+
+@dataclass(frozen=True, slots=True)
+class Transpose:
+    span: Span = _span()
+    operand: Expr
+
+
+Expr = Number | Name | Call | Binary | Unary | Transpose
+
+
+@dataclass(frozen=True, slots=True)
+class TypeSpec:
+    span: Span = _span()
+    kind: Name
+    dims: tuple[Name | Number, ...] | None
+
+
+@dataclass(frozen=True, slots=True)
+class Declaration:
+    span: Span = _span()
+    names: tuple[Name, ...]
+    type: TypeSpec
+    properties: tuple[Name, ...]
+    const: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Definition:
+    span: Span = _span()
+    name: Name
+    value: Expr
+
+
+@dataclass(frozen=True, slots=True)
+class Broken:
+    """A statement that did not parse; ``defines`` are the names it evidently introduces,
+    so that later statements using them are not reported as undefined too."""
+
+    span: Span = _span()
+    defines: tuple[Name, ...]
+    is_declaration: bool
+
+
+Statement = Declaration | Definition | Broken
+
+
+@dataclass(frozen=True, slots=True)
+class Document:
+    statements: tuple[Statement, ...]
+
+
+def children(node: Expr) -> tuple[Expr, ...]:
+    """The sub-expressions of ``node``, left to right."""
+    if isinstance(node, Call):
+        return node.args
+    if isinstance(node, Binary):
+        return (node.left, node.right)
+    if isinstance(node, Unary | Transpose):
+        return (node.operand,)
+    return ()
+
+
+def walk(node: Expr) -> list[Expr]:
+    """``node`` and all its sub-expressions, parents before children."""
+    out: list[Expr]
+    stack = [node]
+    while stack:
+        n = stack.pop()
+        out.append(n)
+        stack.extend(reversed(children(n)))
+    return out
