@@ -17,10 +17,10 @@ from matdiff.api import MatdiffError, check
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # type: ignore[override]
         self.print_usage(sys.stderr)
-        raise _Usage(message)
+        raise _UsageError(message)
 
 
-class _Usage(Exception):
+class _UsageError(Exception):
     pass
 
 
@@ -63,7 +63,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         args = parser.parse_args(argv)
         return int(args.run(args))
-    except _Usage as exc:
+    except _UsageError as exc:
         print(f"matdiff: error: {exc}", file=sys.stderr)
         return 2
     except MatdiffError as exc:

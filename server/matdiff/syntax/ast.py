@@ -12,13 +12,9 @@ from dataclasses import dataclass, field
 from matdiff.base.spans import Span
 
 
-def _span() -> Span:
-    return field(compare=False, repr=False)  # type: ignore[no-any-return]
-
-
 @dataclass(frozen=True, slots=True)
 class Number:
-    span: Span = _span()
+    span: Span = field(compare=False, repr=False)
     text: str
 
     @property
@@ -28,36 +24,36 @@ class Number:
 
 @dataclass(frozen=True, slots=True)
 class Name:
-    span: Span = _span()
+    span: Span = field(compare=False, repr=False)
     id: str
 
 
 @dataclass(frozen=True, slots=True)
 class Call:
-    span: Span = _span()
+    span: Span = field(compare=False, repr=False)
     func: Name
     args: tuple[Expr, ...]
 
 
 @dataclass(frozen=True, slots=True)
 class Binary:
-    span: Span = _span()
+    span: Span = field(compare=False, repr=False)
     op: str
     left: Expr
     right: Expr
-    op_span: Span = _span()
+    op_span: Span = field(compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
 class Unary:
-    span: Span = _span()
+    span: Span = field(compare=False, repr=False)
     op: str
     operand: Expr
 
 
 @dataclass(frozen=True, slots=True)
 class Transpose:
-    span: Span = _span()
+    span: Span = field(compare=False, repr=False)
     operand: Expr
 
 
@@ -66,14 +62,14 @@ Expr = Number | Name | Call | Binary | Unary | Transpose
 
 @dataclass(frozen=True, slots=True)
 class TypeSpec:
-    span: Span = _span()
+    span: Span = field(compare=False, repr=False)
     kind: Name
     dims: tuple[Name | Number, ...] | None
 
 
 @dataclass(frozen=True, slots=True)
 class Declaration:
-    span: Span = _span()
+    span: Span = field(compare=False, repr=False)
     names: tuple[Name, ...]
     type: TypeSpec
     properties: tuple[Name, ...]
@@ -82,7 +78,7 @@ class Declaration:
 
 @dataclass(frozen=True, slots=True)
 class Definition:
-    span: Span = _span()
+    span: Span = field(compare=False, repr=False)
     name: Name
     value: Expr
 
@@ -92,7 +88,7 @@ class Broken:
     """A statement that did not parse; ``defines`` are the names it evidently introduces,
     so that later statements using them are not reported as undefined too."""
 
-    span: Span = _span()
+    span: Span = field(compare=False, repr=False)
     defines: tuple[Name, ...]
     is_declaration: bool
 
@@ -118,7 +114,7 @@ def children(node: Expr) -> tuple[Expr, ...]:
 
 def walk(node: Expr) -> list[Expr]:
     """``node`` and all its sub-expressions, parents before children."""
-    out: list[Expr]
+    out: list[Expr] = []
     stack = [node]
     while stack:
         n = stack.pop()

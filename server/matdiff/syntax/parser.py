@@ -31,7 +31,8 @@ _BINARY = frozenset(_OPS)
 _OPERAND_END = frozenset({"NAME", "NUMBER", "RPAR", "QUOTE", "DOTT", "SUPT", "SUPINV"})
 _OPERAND_START = frozenset({"NAME", "NUMBER", "LPAR"})
 _NEW_STATEMENT = re.compile(
-    r"[ \t\f\r]*(const\b|[A-Za-z_]\w*[ \t]*(=(?!=)|:|,[ \t]*[A-Za-z_]\w*[ \t]*(,[ \t]*[A-Za-z_]\w*[ \t]*)*:))"
+    r"[ \t\f\r]*(const\b|[A-Za-z_]\w*[ \t]*"
+    r"(=(?!=)|:|,[ \t]*[A-Za-z_]\w*[ \t]*(,[ \t]*[A-Za-z_]\w*[ \t]*)*:))"
 )
 _DEFINES = re.compile(r"\s*([A-Za-z_]\w*)\s*=")
 _DECLARES = re.compile(r"\s*(?:const\s+)?([A-Za-z_]\w*(?:\s*,\s*[A-Za-z_]\w*)*)\s*:")
@@ -256,8 +257,9 @@ def _describe(exc: UnexpectedInput, chunk: Chunk, index: LineIndex) -> Diagnosti
         return Diagnostic(span, message, "syntax")
 
     if isinstance(exc, UnexpectedCharacters):
-        pos = base + exc.pos_in_stream
-        ch = chunk.text[exc.pos_in_stream]
+        offset = exc.pos_in_stream or 0
+        pos = base + offset
+        ch = chunk.text[offset]
         hint = "; use ( ) for grouping" if ch in "[]{}" else ""
         return error(Span(pos, pos + 1), f"unexpected '{ch}'{hint}")
 
@@ -265,8 +267,10 @@ def _describe(exc: UnexpectedInput, chunk: Chunk, index: LineIndex) -> Diagnosti
     assert isinstance(exc, UnexpectedToken)
     bad = exc.token
     at_end = bad.type == "$END"
-    i = len(tokens) if at_end else next(
-        (k for k, t in enumerate(tokens) if t.start_pos == bad.start_pos), len(tokens)
+    i = (
+        len(tokens)
+        if at_end
+        else next((k for k, t in enumerate(tokens) if t.start_pos == bad.start_pos), len(tokens))
     )
     before = tokens[:i]
     prev = before[-1] if before else None
@@ -280,9 +284,13 @@ def _describe(exc: UnexpectedInput, chunk: Chunk, index: LineIndex) -> Diagnosti
 
     if not at_end and bad.type == "RPAR" and not opened:
         return error(at(bad), "unmatched ')'")
-    if prev is not None and prev.type in _BINARY and (at_end or bad.type not in _OPERAND_START):
-        if at_end or bad.type != "MINUS":
-            return error(at(prev), f"missing operand after {_show(prev)}")
+    if (
+        prev is not None
+        and prev.type in _BINARY
+        and (at_end or bad.type not in _OPERAND_START)
+        and (at_end or bad.type != "MINUS")
+    ):
+        return error(at(prev), f"missing operand after {_show(prev)}")
     if at_end:
         if prev is not None and prev.type == "COMMA" and opened:
             return error(at(prev), "missing argument after ','")
