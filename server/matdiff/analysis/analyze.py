@@ -12,12 +12,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from matdiff.analysis.model import DocumentModel, Symbol, SymbolKind
 from matdiff.base import language
 from matdiff.base.diagnostics import Diagnostic, Related
 from matdiff.base.spans import LineIndex, Span
 from matdiff.engine.shape import SCALAR, Dim, Shape
 from matdiff.syntax import ast, parse
-from matdiff.analysis.model import DocumentModel, Symbol
 
 
 def analyze(text: str) -> DocumentModel:
@@ -62,9 +62,7 @@ class _Analyzer:
     # ------------------------------------------------------------------ helpers
 
     def error(self, span: Span, message: str, code: str, **data: str) -> None:
-        self.diagnostics.append(
-            Diagnostic(span, message, code, data=tuple(sorted(data.items())))
-        )
+        self.diagnostics.append(Diagnostic(span, message, code, data=tuple(sorted(data.items()))))
 
     def where(self, span: Span) -> str:
         line, col = self.index.line_col(span.start)
@@ -80,16 +78,21 @@ class _Analyzer:
     def related(self, *nodes: ast.Expr) -> tuple[Related, ...]:
         out = []
         for node in nodes:
-            if isinstance(node, ast.Name) and (sym := self.symbols.get(node.id)):
-                if sym.kind != "dimension" and sym.shape is not None:
-                    verb = "declared" if sym.kind == "variable" else "defined"
-                    out.append(Related(sym.span, f"{sym.name} is {verb} here as {sym.shape}"))
+            sym = self.symbols.get(node.id) if isinstance(node, ast.Name) else None
+            if sym is not None and sym.kind != "dimension" and sym.shape is not None:
+                verb = "declared" if sym.kind == "variable" else "defined"
+                out.append(Related(sym.span, f"{sym.name} is {verb} here as {sym.shape}"))
         return tuple(out)
 
     def shape_error(self, span: Span, message: str, *nodes: ast.Expr, **data: str) -> None:
         self.diagnostics.append(
-            Diagnostic(span, message, "shape", related=self.related(*nodes),
-                       data=tuple(sorted(data.items())))  # fmt: skip
+            Diagnostic(
+                span,
+                message,
+                "shape",
+                related=self.related(*nodes),
+                data=tuple(sorted(data.items())),
+            )
         )
 
     # ------------------------------------------------------------------ statements
@@ -102,15 +105,16 @@ class _Analyzer:
         else:
             for name in statement.defines:
                 if name.id not in self.symbols and name.id not in language.RESERVED:
-                    kind = "variable" if statement.is_declaration else "definition"
+                    kind: SymbolKind = "variable" if statement.is_declaration else "definition"
                     self.symbols[name.id] = Symbol(
                         name.id, kind, name.span, statement.span, None, order=order
                     )
 
     def check_new_name(self, name: ast.Name, what: str) -> bool:
         if name.id in language.RESERVED:
-            kind = "function" if name.id in language.FUNCTIONS or name.id == "I" else "keyword"
-            self.error(name.span, f"'{name.id}' is a {kind} and cannot be {what}", "reserved")
+            kind = "a function" if name.id in language.FUNCTIONS else "a keyword"
+            kind = "the identity matrix" if name.id == "I" else kind
+            self.error(name.span, f"'{name.id}' is {kind} and cannot be {what}", "reserved")
             return False
         old = self.symbols.get(name.id)
         if old is None:
@@ -147,15 +151,18 @@ class _Analyzer:
             self.error(spec.kind.span, f"unknown type '{kind}'{suffix}", "declaration")
             return None
         dims = spec.dims or ()
-        if len(dims) != arity or (arity == 0 and spec.dims is not None and dims):
-            want = {0: "no dimensions", 1: "one dimension", 2: "two dimensions"}[arity]
-            self.error(spec.span, f"{kind} takes {want}, got {len(dims)}", "declaration")
-            return None
         if spec.dims is None and arity:
             self.error(spec.span, f"{kind} needs its size: {kind}({'m, n' if arity == 2 else 'n'})",
                        "declaration")  # fmt: skip
             return None
-        out = [self.dimension(d) for d in dims]
+        if len(dims) != arity:
+            want = {0: "no dimensions", 1: "one dimension", 2: "two dimensions"}[arity]
+            self.error(spec.span, f"{kind} takes {want}, got {len(dims)}", "declaration")
+            return None
+        out: list[Dim | None] = []
+        for d in dims:  # matrix(n, n) with a bad n: one diagnostic
+            same = [o for o, e in zip(out, dims, strict=False) if e == d]
+            out.append(same[0] if same else self.dimension(d))
         if any(d is None for d in out):
             return None
         if arity == 0:
@@ -270,8 +277,16 @@ class _Analyzer:
         a, b = self.resolve(a), self.resolve(b)
         if a == b:
             return True
-        ok = self.lookup(a.rows) == self.lookup(b.rows) or self.lookup(a.rows).is_placeholder or self.lookup(b.rows).is_placeholder
-        ok = ok and (self.lookup(a.cols) == self.lookup(b.cols) or self.lookup(a.cols).is_placeholder or self.lookup(b.cols).is_placeholder)
+        ok = (
+            self.lookup(a.rows) == self.lookup(b.rows)
+            or self.lookup(a.rows).is_placeholder
+            or self.lookup(b.rows).is_placeholder
+        )
+        ok = ok and (
+            self.lookup(a.cols) == self.lookup(b.cols)
+            or self.lookup(a.cols).is_placeholder
+            or self.lookup(b.cols).is_placeholder
+        )
         if not ok:
             return False
         return self.unify(a.rows, b.rows) and self.unify(a.cols, b.cols)
@@ -365,9 +380,11 @@ class _Analyzer:
             if self.unify(left.cols, right.rows):
                 return self.resolve(Shape(left.rows, right.cols))
             fix = self.transpose_fix(left, right, lambda a, b: a.cols == b.rows)
+            inner = (
+                f"inner dimensions {self.lookup(left.cols)} and {self.lookup(right.rows)} differ"
+            )
             self.shape_error(node.op_span, f"cannot multiply {self.show(L, left)} by "
-                             f"{self.show(R, right)}: inner dimensions {self.lookup(left.cols)} and "
-                             f"{self.lookup(right.rows)} differ", L, R, **fix)  # fmt: skip
+                             f"{self.show(R, right)}: {inner}", L, R, **fix)  # fmt: skip
             return None
         if op in (".*", "./"):
             if self.unify_shapes(left, right):
@@ -381,7 +398,8 @@ class _Analyzer:
             if right.is_scalar:
                 return left
             self.shape_error(node.op_span, f"cannot divide by {self.show(R, right)}: '/' divides "
-                             "by a scalar; use './' for element-wise division or inv(…)", R)  # fmt: skip
+                             "by a scalar; use './' for element-wise division or inv(…)",
+                             R)  # fmt: skip
             return None
         assert op == "⊗"
         return Shape(left.rows * right.rows, left.cols * right.cols)
@@ -405,7 +423,8 @@ class _Analyzer:
         if node.op == ".^" or base.is_scalar:
             return base
         if _integer_literal(node.right) is None:
-            self.shape_error(node.op_span, f"cannot raise the matrix {self.show(node.left, base)} "
+            self.shape_error(node.op_span, f"cannot raise the {base.kind()} "
+                             f"{self.show(node.left, base)} "
                              "to a non-integer power; use '.^' for an element-wise power",
                              node.left, fix="elementwise-power")  # fmt: skip
             return None
@@ -425,9 +444,13 @@ class _Analyzer:
         if fn is None:
             sym = self.symbols.get(name)
             if sym is not None:
-                self.error(node.func.span, f"'{name}' is a {sym.kind}, not a function", "not-function")
+                self.error(
+                    node.func.span, f"'{name}' is a {sym.kind}, not a function", "not-function"
+                )
             else:
-                hint = language.did_you_mean(name, list(language.FUNCTIONS))
+                hint = language.ALIASES.get(name) or language.did_you_mean(
+                    name, list(language.FUNCTIONS)
+                )
                 suffix = f"; did you mean '{hint}'?" if hint else ""
                 data = {"suggestion": hint} if hint else {}
                 self.error(node.func.span, f"unknown function '{name}'{suffix}",
@@ -531,8 +554,9 @@ class _Analyzer:
         f = self.resolve(f)
         if name in ("grad", "hessian") and not f.is_scalar:
             other = "jacobian" if f.is_column else "diff"
-            self.shape_error(f_node.span, f"{name} needs a scalar function; {self.show(f_node, f)} "
-                             f"is not a scalar (use {other}(…) for its derivative)", f_node)  # fmt: skip
+            self.shape_error(f_node.span, f"{name} needs a scalar function; "
+                             f"{self.show(f_node, f)} is not a scalar "
+                             f"(use {other}(…) for its derivative)", f_node)  # fmt: skip
             return None
         if name == "grad":
             return x
@@ -577,4 +601,3 @@ def _integer_literal(node: ast.Expr) -> int | None:
 def integer_literal(node: ast.Expr) -> int | None:
     """The value of an integer literal with optional signs (``-1``, ``+2``), else None."""
     return _integer_literal(node)
-

@@ -68,9 +68,18 @@ DERIVATIVES = ("grad", "diff", "jacobian", "hessian")
 # Names that stand for a value on their own, without a call: their size comes from context.
 BARE_CONSTANTS = {"I": "eye", "eye": "eye", "ones": "ones", "zeros": "zeros"}
 RESERVED = frozenset((*KEYWORDS, *FUNCTIONS, "I"))
+# What other tools (MATLAB, NumPy, the Matrix Cookbook) call some of the functions: the
+# "did you mean" for names too far from ours for a typo match.
+ALIASES = {
+    "trace": "tr", "ln": "log", "inverse": "inv", "determinant": "det", "norm": "norm2",
+    "identity": "eye", "kronecker": "kron", "logistic": "sigmoid",
+}  # fmt: skip
 
 
 def did_you_mean(word: str, candidates: list[str] | tuple[str, ...]) -> str | None:
     """The closest candidate to ``word``, if one is close enough to be a likely typo."""
+    same_letters = [c for c in candidates if c.lower() == word.lower() and c != word]
+    if same_letters:
+        return same_letters[0]
     matches = difflib.get_close_matches(word, candidates, n=1, cutoff=0.6)
     return matches[0] if matches else None
