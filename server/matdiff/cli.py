@@ -48,6 +48,15 @@ def _check(args: argparse.Namespace) -> int:
     return status
 
 
+def _derivative(args: argparse.Namespace) -> int:
+    from matdiff import derivatives
+
+    text = _read(args.file)
+    kind = {"grad": "gradient", "diff": "numerator", "hessian": "hessian"}[args.command]
+    print(derivatives.render(text, args.of, args.wrt, kind, args.emit, args.steps))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="matdiff", description="Matrix calculus by differentials.")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
@@ -55,6 +64,19 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("check", help="report the diagnostics of documents")
     p.add_argument("files", nargs="+", metavar="FILE")
     p.set_defaults(run=_check)
+    helps = {
+        "grad": "the gradient of a scalar definition (shaped like the variable)",
+        "diff": "the derivative in numerator layout (the tutorial's)",
+        "hessian": "the Hessian of a scalar definition",
+    }
+    for name, help_text in helps.items():
+        p = sub.add_parser(name, help=help_text)
+        p.add_argument("file", metavar="FILE")
+        p.add_argument("--of", required=True, metavar="NAME", help="the definition")
+        p.add_argument("--wrt", required=True, metavar="VAR", help="the variable")
+        p.add_argument("--emit", default="text", choices=("text", "dsl", "numpy", "latex"))
+        p.add_argument("--steps", action="store_true", help="show the derivation")
+        p.set_defaults(run=_derivative)
     return parser
 
 

@@ -1,0 +1,142 @@
+"""Syntax tree → engine IR, for a checked document.
+
+Definitions are inlined (the IR is a DAG, so a definition used twice is one shared node);
+sizes of ``I``/``ones``/``zeros`` come from the shape checker's solved shapes.  Derivative
+forms inside expressions (``grad(f, X)``) are computed by the engine on the spot.
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+from matdiff.analysis.analyze import integer_literal
+from matdiff.analysis.model import DocumentModel, Symbol
+from matdiff.base import language
+from matdiff.engine import expr as E
+from matdiff.engine.expr import EngineError
+from matdiff.engine.shape import SCALAR, Shape
+from matdiff.syntax import ast
+
+_SIMPLE = {
+    "tr": E.trace, "det": E.det, "logdet": E.logdet, "inv": E.inv, "adj": E.adj,
+    "vec": E.vec, "sum": E.sumall, "norm2": E.norm2, "normF": E.norm2, "norm1": E.norm1,
+    "softmax": E.softmax, "logsumexp": E.logsumexp,
+}  # fmt: skip
+
+
+class Lowering:
+    """Turns the model's definitions into IR, caching each definition once."""
+
+    def __init__(self, model: DocumentModel) -> None:
+        self.model = model
+        self.cache: dict[str, E.Expr] = {}
+
+    def variable(self, sym: Symbol) -> E.Var:
+        assert sym.shape is not None
+        props = set(sym.properties) | ({"const"} if sym.const else set())
+        return E.var(sym.name, sym.shape, props)
+
+    def definition(self, name: str) -> E.Expr:
+        got = self.cache.get(name)
+        if got is None:
+            sym = self.model.symbols[name]
+            if sym.value is None or sym.shape is None:
+                raise EngineError(f"'{name}' has errors; fix them first")
+            got = self.expr(sym.value)
+            self.cache[name] = got
+        return got
+
+    def shape(self, node: ast.Expr) -> Shape:
+        shape = self.model.shapes.get(node.span)
+        if shape is None:
+            raise EngineError(f"no shape for '{self.model.text[node.span.start : node.span.end]}'")
+        return shape
+
+    def expr(self, node: ast.Expr) -> E.Expr:  # noqa: C901 — one case per syntax
+        if isinstance(node, ast.Number):
+            return E.num(Fraction(node.text))
+        if isinstance(node, ast.Name):
+            sym = self.model.symbols.get(node.id)
+            if sym is None:
+                return self.sized(node, language.BARE_CONSTANTS[node.id])
+            if sym.kind == "dimension":
+                return E.var(node.id, SCALAR, {"const", "dim"})
+            if sym.kind == "variable":
+                return self.variable(sym)
+            return self.definition(node.id)
+        if isinstance(node, ast.Unary):
+            inner = self.expr(node.operand)
+            return E.neg(inner) if node.op == "-" else inner
+        if isinstance(node, ast.Transpose):
+            return E.transpose(self.expr(node.operand))
+        if isinstance(node, ast.Binary):
+            return self.binary(node)
+        return self.call(node)
+
+    def binary(self, node: ast.Binary) -> E.Expr:
+        op = node.op
+        if op == "^" and isinstance(node.left, ast.Call) and node.left.func.id in ("norm2", "normF") \
+                and integer_literal(node.right) == 2:  # fmt: skip
+            x = self.expr(node.left.args[0])  # ‖x‖² = xᵀx, ‖X‖² = tr(XᵀX)
+            if x.shape.is_column:
+                return E.mul(E.transpose(x), x)
+            if x.shape.is_row:
+                return E.mul(x, E.transpose(x))
+            return E.trace(E.mul(E.transpose(x), x))
+        a, b = self.expr(node.left), self.expr(node.right)
+        match op:
+            case "+":
+                return E.add(a, b)
+            case "-":
+                return E.sub(a, b)
+            case "*" | "@":
+                return E.mul(a, b)
+            case ".*":
+                return E.hadamard(a, b)
+            case "./":
+                return E.hadamard(a, E.epow(b, E.num(-1)))
+            case "/":
+                return E.mul(a, E.power(b, E.num(-1)))
+            case ".^":
+                return E.epow(a, b)
+            case "⊗":
+                return E.kron(a, b)
+        assert op == "^"
+        if a.is_scalar:
+            return E.power(a, b)
+        k = integer_literal(node.right)
+        assert k is not None
+        return E.matpow(a, k)
+
+    def sized(self, node: ast.Expr, kind: str) -> E.Expr:
+        shape = self.shape(node)
+        if kind == "eye":
+            return E.identity(shape.rows)
+        return E.ones(shape) if kind == "ones" else E.zeros(shape)
+
+    def call(self, node: ast.Call) -> E.Expr:
+        name = node.func.id
+        if name in language.SIZED:
+            return self.sized(node, name)
+        if name in language.DERIVATIVES:
+            return self.derivative(node, name)
+        args = [self.expr(a) for a in node.args]
+        if name in language.ELEMENTWISE:
+            return E.elementwise(name, args[0])
+        if name == "kron":
+            return E.kron(args[0], args[1])
+        if name == "diag":
+            x = args[0]
+            return E.diag(x) if x.shape.is_vector else E.diagpart(x)
+        return _SIMPLE[name](args[0])
+
+    def derivative(self, node: ast.Call, name: str) -> E.Expr:
+        from matdiff.engine import derive
+
+        f = self.expr(node.args[0])
+        wrt = node.args[1]
+        assert isinstance(wrt, ast.Name)
+        x = self.variable(self.model.symbols[wrt.id])
+        kind = {"grad": "gradient", "diff": "numerator", "jacobian": "numerator",
+                "hessian": "hessian"}[name]  # fmt: skip
+        return derive.derivative(f, x, kind)

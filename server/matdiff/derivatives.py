@@ -1,0 +1,154 @@
+"""Derivatives of a document's definitions: the bridge from text to the engine.
+
+``derivation(source_or_model, of, wrt, kind)`` returns a :class:`Derivation` with the result
+as IR, in every output form, the steps, and whether the numbers agree; the API, the CLI and
+(later) the editor all read it.  Bad input raises :class:`~matdiff.api.MatdiffError` with
+the message and position the CLI and the editor show.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from matdiff.analysis import DocumentModel, analyze
+from matdiff.analysis.lower import Lowering
+from matdiff.api import MatdiffError
+from matdiff.engine import derive
+from matdiff.engine import expr as E
+from matdiff.engine.numpy_emit import to_numpy
+from matdiff.engine.printer import to_dsl, to_latex, to_text
+from matdiff.engine.verify import verify
+
+Kind = Literal["gradient", "numerator", "hessian"]
+Emit = Literal["text", "dsl", "numpy", "latex"]
+EMITTERS = {"text": to_text, "dsl": to_dsl, "latex": to_latex, "numpy": to_numpy}
+MAX_NODES = 20_000
+SECONDS = 10.0
+
+
+@dataclass(frozen=True)
+class Derivation:
+    of: str
+    wrt: str
+    kind: Kind
+    f: E.Expr
+    x: E.Var
+    result: E.Expr
+
+    def emit(self, form: str) -> str:
+        if form not in EMITTERS:
+            raise MatdiffError(f"unknown output form '{form}' (text, dsl, numpy or latex)")
+        return EMITTERS[form](self.result)
+
+    def steps(self) -> list[str]:
+        """The derivation by differentials, one line per step, each naming its rule."""
+        lines: list[str] = []
+        items = derive.steps(self.f, self.x)
+        width = 0
+        rendered: list[tuple[str, str]] = []
+        for i, step in enumerate(items):
+            body = to_text(step.expr) if step.expr is not None else (step.text or "")
+            if i == 0:
+                body = f"d{self.of} = {body}"
+            else:
+                body = f"{' ' * len(self.of)}  = {body}"
+            rendered.append((body, step.rule))
+            width = max(width, len(body))
+        for body, rule in rendered:
+            lines.append(f"{body.ljust(width)}   [{rule}]" if rule else body)
+        lines.append(self.conclusion())
+        return lines
+
+    def conclusion(self) -> str:
+        text = to_text(self.result)
+        f, x = self.of, self.wrt
+        if self.kind == "gradient":
+            return f"∇_{x} {f} = {text}   (gradient, shaped like {x}: {self.result.shape})"
+        if self.kind == "hessian":
+            return f"∇²_{x} {f} = {text}   (Hessian, {self.result.shape})"
+        if self.f.is_scalar and not self.x.is_scalar:
+            return f"∂{f}/∂{x} = {text}   (numerator layout, eq. (3): d{f} = tr(∂{f}/∂{x} d{x}))"
+        if self.x.is_scalar:
+            return f"d{f}/d{x} = {text}   (numerator layout)"
+        return f"∂vec {f}/∂vec {x} = {text}   (numerator layout, {self.result.shape})"
+
+    def verified(self) -> bool:
+        try:
+            return verify(self.f, self.x, self.result, self.kind)
+        except Exception:  # noqa: BLE001 — a failed check is "not checked", never a crash
+            return False
+
+
+def _first_error(model: DocumentModel, name: str) -> MatdiffError:
+    sym = model.symbols[name]
+    spans = [sym.statement]
+    for dep in model.definitions:
+        if dep.order < sym.order:
+            spans.append(dep.statement)
+    for d in model.diagnostics:
+        if any(s.start <= d.span.start <= s.end for s in spans):
+            line, col = model.line_index.line_col(d.span.start)
+            return MatdiffError(d.message, line + 1, col + 1)
+    return MatdiffError(f"'{name}' cannot be differentiated: it has errors")
+
+
+def derivation(source: str | DocumentModel, of: str, wrt: str, kind: Kind) -> Derivation:
+    model = analyze(source) if isinstance(source, str) else source
+    sym = model.symbols.get(of)
+    if sym is None or sym.kind != "definition":
+        what = "a variable" if sym is not None and sym.kind == "variable" else "not defined"
+        raise MatdiffError(f"'{of}' is {what}; --of names a definition (name = expression)")
+    var = model.symbols.get(wrt)
+    if var is None or var.kind != "variable":
+        raise MatdiffError(f"'{wrt}' is not a declared variable")
+    if var.const:
+        raise MatdiffError(f"'{wrt}' is declared const and cannot be a variable of differentiation")
+    if sym.shape is None or var.shape is None:
+        raise _first_error(model, of)
+    if kind in ("gradient", "hessian") and not sym.shape.is_scalar:
+        other = "diff" if kind == "gradient" else "diff of its gradient"
+        raise MatdiffError(f"'{of}' is not a scalar ({sym.shape}); {kind} needs a scalar "
+                           f"function — use {other}")  # fmt: skip
+    try:
+        with E.Budget(SECONDS):
+            lowering = Lowering(model)
+            f = lowering.definition(of)
+            x = lowering.variable(var)
+            result = derive.derivative(f, x, kind)
+    except E.EngineError as exc:
+        raise MatdiffError(f"cannot differentiate '{of}' by '{wrt}': {exc}") from None
+    except RecursionError:
+        raise MatdiffError(f"'{of}' is nested too deeply to differentiate") from None
+    if result.size > MAX_NODES:
+        raise MatdiffError(f"the derivative of '{of}' by '{wrt}' is too large to be useful "
+                           f"({result.size} nodes)")  # fmt: skip
+    return Derivation(of, wrt, kind, f, x, result)
+
+
+def render(source: str, of: str, wrt: str, kind: Kind, emit: str, steps: bool) -> str:
+    d = derivation(source, of, wrt, kind)
+    out = d.emit(emit)
+    if steps:
+        try:
+            with E.Budget(SECONDS):
+                lines = d.steps()
+        except E.EngineError as exc:
+            lines = [f"(no steps: {exc})"]
+        return "\n".join([*lines, out])
+    return out
+
+
+def grad(source: str, of: str, wrt: str, emit: str = "text", steps: bool = False) -> str:
+    """The gradient of scalar ``of`` by ``wrt`` (shaped like ``wrt``), as ``emit``."""
+    return render(source, of, wrt, "gradient", emit, steps)
+
+
+def diff(source: str, of: str, wrt: str, emit: str = "text", steps: bool = False) -> str:
+    """The derivative in numerator layout (d vec F / d vec X for matrices)."""
+    return render(source, of, wrt, "numerator", emit, steps)
+
+
+def hessian(source: str, of: str, wrt: str, emit: str = "text", steps: bool = False) -> str:
+    """The Hessian of scalar ``of`` by ``wrt`` (n×n for a vector, over vec X for a matrix)."""
+    return render(source, of, wrt, "hessian", emit, steps)

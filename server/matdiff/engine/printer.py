@@ -1,0 +1,308 @@
+"""Printing IR: ``text`` (Unicode math), ``dsl`` (the matdiff language), ``latex``.
+
+One precedence-aware walk serves all three; a :class:`Style` says how each construct is
+spelled.  NumPy code has its own emitter (``numpy_emit``) because it must track which
+vectors are 1-D arrays.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from fractions import Fraction
+
+from matdiff.engine import expr as E
+from matdiff.engine.shape import Dim
+
+SUM, PROD, NEG, POW, POST, ATOM = range(6)
+
+_SUP = str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻")
+
+
+@dataclass(frozen=True)
+class Style:
+    name: str
+    times: str  # between matrix factors
+    hadamard: str
+    kron: str
+    transpose: str
+    tr: str
+
+
+TEXT = Style("text", "", " ∘ ", " ⊗ ", "ᵀ", "tr")
+DSL = Style("dsl", "*", ".*", " ⊗ ", "'", "tr")
+LATEX = Style("latex", " ", " \\circ ", " \\otimes ", "^\\top", "\\operatorname{tr}")
+
+_LATEX_FN = {"exp": "\\exp", "log": "\\log", "sin": "\\sin", "cos": "\\cos", "tan": "\\tan",
+             "tanh": "\\tanh", "arcsin": "\\arcsin", "arccos": "\\arccos",
+             "arctan": "\\arctan", "det": "\\det"}  # fmt: skip
+
+
+def coef_text(c: Fraction, style: Style) -> str:
+    if c.denominator == 1:
+        return str(c.numerator)
+    d = c.denominator
+    while d % 2 == 0:
+        d //= 2
+    while d % 5 == 0:
+        d //= 5
+    if d == 1:
+        return repr(float(c)).rstrip("0").rstrip(".") if abs(float(c)) < 1e15 else str(float(c))
+    if style.name == "latex":
+        return f"\\frac{{{c.numerator}}}{{{c.denominator}}}"
+    return f"({c.numerator}/{c.denominator})"
+
+
+def dim_text(d: Dim, style: Style) -> str:
+    return d.text("" if style.name != "dsl" else "*")
+
+
+class Printer:
+    def __init__(self, style: Style) -> None:
+        self.s = style
+
+    def __call__(self, e: E.Expr) -> str:
+        return self.p(e)[0]
+
+    def wrap(self, e: E.Expr, level: int) -> str:
+        text, prec = self.p(e)
+        if prec < level:
+            return f"\\left({text}\\right)" if self.s.name == "latex" and prec == SUM else f"({text})"
+        return text
+
+    def call(self, name: str, *args: str) -> tuple[str, int]:
+        if self.s.name == "latex":
+            fn = _LATEX_FN.get(name, f"\\operatorname{{{name}}}")
+            return f"{fn}\\left({', '.join(args)}\\right)", ATOM
+        return f"{name}({', '.join(args)})", ATOM
+
+    def p(self, e: E.Expr) -> tuple[str, int]:  # noqa: C901 — one case per node type
+        s = self.s
+        if isinstance(e, E.Var):
+            return e.name, ATOM
+        if isinstance(e, E.Differential):
+            name = e.var.name
+            return (f"d{name}" if s.name != "latex" else f"\\mathrm{{d}}{name}"), ATOM
+        if isinstance(e, E.Num):
+            text = coef_text(e.value, s)
+            return text, (ATOM if e.value >= 0 and not text.startswith("(") else NEG)
+        if isinstance(e, E.Const):
+            return self.const(e)
+        if isinstance(e, E.Sum):
+            return self.sum(e)
+        if isinstance(e, E.Prod):
+            return self.prod(e)
+        if isinstance(e, E.Power):
+            return self.power(e.base, e.exponent, "^")
+        if isinstance(e, E.Transpose):
+            return self.wrap(e.arg, POST) + s.transpose, POST
+        if isinstance(e, E.Hadamard):
+            return self.hadamard(e)
+        if isinstance(e, E.Kron):
+            if s.name == "dsl":
+                return self.call("kron", self(e.left), self(e.right))
+            return f"{self.wrap(e.left, PROD)}{s.kron}{self.wrap(e.right, PROD + 1)}", PROD
+        if isinstance(e, E.Elementwise):
+            if e.fn == "pow":
+                assert e.param is not None
+                return self.power(e.arg, e.param, ".^")
+            return self.call(e.fn, self(e.arg))
+        if isinstance(e, E.Unary):
+            return self.unary(e)
+        if isinstance(e, E.Derivative):
+            inner = self(e.arg)
+            if s.name == "latex":
+                return f"\\mathrm{{d}}\\left({inner}\\right)", ATOM
+            return f"d({inner})", ATOM
+        raise AssertionError(type(e))
+
+    def const(self, e: E.Const) -> tuple[str, int]:
+        s = self.s
+        r, c = e.shape.rows, e.shape.cols
+        if e.name == "commutation":
+            m, n = E.commutation_dims(e)
+            if s.name == "latex":
+                return f"K_{{{dim_text(m, s)},{dim_text(n, s)}}}", ATOM
+            return self.call("commutation", dim_text(m, s), dim_text(n, s))
+        if s.name == "dsl":
+            return self.dsl_sized(e.name, r, c)
+        sub = dim_text(r, s) if e.name == "eye" or c.is_one else f"{dim_text(r, s)}×{dim_text(c, s)}"
+        symbol = {"eye": "I", "ones": "1", "zeros": "0"}[e.name]
+        if s.name == "latex":
+            symbol = {"eye": "I", "ones": "\\mathbf{1}", "zeros": "\\mathbf{0}"}[e.name]
+            sub = sub.replace("×", "\\times ")
+            return f"{symbol}_{{{sub}}}", ATOM
+        return f"{symbol}{_subscript(sub)}", ATOM
+
+    def dsl_sized(self, name: str, r: Dim, c: Dim) -> tuple[str, int]:
+        """eye/ones/zeros whose sizes may be products: kron of simple ones."""
+
+        def simple(d: Dim) -> bool:
+            return len(d.syms) + (d.coef != 1) <= 1
+
+        if simple(r) and simple(c):
+            if name == "eye":
+                return f"eye({r})", ATOM
+            return (f"{name}({r})" if c.is_one else f"{name}({r}, {c})"), ATOM
+        if name == "zeros":
+            inner, _ = self.dsl_sized("ones", r, c)
+            return f"0*{inner}", PROD
+        rf = _factors(r)
+        cf = _factors(c) if name != "eye" else rf
+        while len(cf) < len(rf):
+            cf.append(Dim())
+        while len(rf) < len(cf):
+            rf.append(Dim())
+        parts = [self.dsl_sized(name, a, b)[0] for a, b in zip(rf, cf, strict=True)]
+        out = parts[0]
+        for p in parts[1:]:
+            out = f"kron({out}, {p})"
+        return out, ATOM
+
+    def sum(self, e: E.Sum) -> tuple[str, int]:
+        out = ""
+        for i, t in enumerate(e.terms):
+            c, rest = E.split_coef(t)
+            if i and c < 0:
+                body = self.wrap(E.scale(-c, rest), PROD)
+                out += f" - {body}"
+            elif i:
+                out += f" + {self.wrap(t, PROD)}"
+            else:
+                out += self.wrap(t, PROD)
+        return out, SUM
+
+    def prod(self, e: E.Prod) -> tuple[str, int]:
+        s = self.s
+        num_parts: list[tuple[str, int]] = []
+        den_parts: list[str] = []
+        inline = len(e.factors) == 1  # a lone scalar chain needs no parentheses
+        for f in e.scalars:
+            if isinstance(f, E.Power) and isinstance(f.exponent, E.Num) and f.exponent.value < 0:
+                den_parts.append(self.wrap(E.power(f.base, E.num(-f.exponent.value)), POW))
+            elif inline and isinstance(f, E.Prod):
+                num_parts.append((self.p(f)[0], 0))
+            else:
+                num_parts.append((self.wrap(f, PROD + 1), 0))
+        for f in e.chain:
+            num_parts.append((self.wrap(f, PROD + 1), 1))
+        coef = e.coef
+        sign = "-" if coef < 0 else ""
+        coef = abs(coef)
+        if coef.denominator != 1 and den_parts:
+            den_parts.insert(0, str(coef.denominator))
+            coef = Fraction(coef.numerator)
+        texts = [t for t, _ in num_parts]
+        if coef != 1 or not texts:
+            texts.insert(0, coef_text(coef, s))
+        body = self.join(texts)
+        if den_parts:
+            if s.name == "latex":
+                body = f"\\frac{{{body}}}{{{' '.join(den_parts)}}}"
+            else:
+                den = den_parts[0] if len(den_parts) == 1 else "(" + self.join(den_parts) + ")"
+                body = f"{body}/{den}" if s.name == "dsl" else f"{body}/{den}"
+        if sign:
+            return f"-{body}", NEG
+        return body, PROD
+
+    def join(self, texts: list[str]) -> str:
+        if self.s.name != "text":
+            return self.s.times.join(texts)
+        out = texts[0]
+        for t in texts[1:]:
+            prev = out.rstrip("ᵀ⁻¹⁰¹²³⁴⁵⁶⁷⁸⁹")
+            tight = (len(prev.split("(")[-1]) <= 1 or prev.endswith(")") or prev[-1].isdigit()) \
+                and (t[0] == "(" or len(_head(t)) <= 1)  # fmt: skip
+            out += ("" if tight else "·") + t
+        return out
+
+    def hadamard(self, e: E.Hadamard) -> tuple[str, int]:
+        s = self.s
+        pieces: list[str] = []
+        dens: list[str] = []
+        for f in e.factors:
+            if isinstance(f, E.Elementwise) and f.fn == "pow" and isinstance(f.param, E.Num) \
+                    and f.param.value < 0:  # fmt: skip
+                dens.append(self.wrap(E.epow(f.arg, E.num(-f.param.value)), PROD + 1))
+            else:
+                pieces.append(self.wrap(f, PROD + 1))
+        if not pieces:
+            pieces = [self(E.ones(e.shape))]
+        out = s.hadamard.join(pieces)
+        div = {"dsl": "./", "text": " ⊘ ", "latex": " \\oslash "}[s.name]
+        for d in dens:
+            out += f"{div}{d}"
+        return out, PROD
+
+    def power(self, base: E.Expr, exponent: E.Expr, op: str) -> tuple[str, int]:
+        s = self.s
+        b = self.wrap(base, POST)
+        if s.name == "text" and isinstance(exponent, E.Num) and exponent.value.denominator == 1:
+            k = str(exponent.value.numerator)
+            return (b + k.translate(_SUP) if op == "^" else f"{b}∘{k.translate(_SUP)}"), POST
+        if s.name == "latex":
+            hat = "^" if op == "^" else "^{\\circ"
+            inner = self(exponent)
+            return (f"{b}^{{{inner}}}" if op == "^" else f"{b}{hat} {inner}}}"), POST
+        x = self.wrap(exponent, POW) if not (isinstance(exponent, E.Num) and exponent.value < 0) \
+            else coef_text(exponent.value, s)  # fmt: skip
+        if x.startswith("("):
+            x = x if x.endswith(")") else f"({x})"
+        return f"{b}{op}{x}", POW
+
+    def unary(self, e: E.Unary) -> tuple[str, int]:
+        s = self.s
+        a = e.arg
+        op = e.op
+        if op == "inv":
+            if s.name == "dsl":
+                return self.call("inv", self(a))
+            return self.wrap(a, POST) + ("⁻¹" if s.name == "text" else "^{-1}"), POST
+        if op == "matpow":
+            if s.name == "dsl":
+                return f"{self.wrap(a, POST)}^{e.k}", POW
+            k = str(e.k)
+            return self.wrap(a, POST) + (k.translate(_SUP) if s.name == "text" else f"^{{{k}}}"), POST
+        if op == "det" and s.name != "dsl":
+            return (f"|{self(a)}|" if s.name == "text" else f"\\left|{self(a)}\\right|"), ATOM
+        if op in ("norm2", "norm1") and s.name != "dsl":
+            sub = "" if op == "norm2" else "₁"
+            if s.name == "latex":
+                return f"\\left\\lVert {self(a)} \\right\\rVert_{{{'2' if op == 'norm2' else '1'}}}", ATOM
+            return f"‖{self(a)}‖{sub}", ATOM
+        if op == "tr":
+            return self.call(s.tr if s.name != "latex" else "tr", self(a)) if s.name != "latex" \
+                else (f"\\operatorname{{tr}}\\left({self(a)}\\right)", ATOM)  # fmt: skip
+        if op == "unvec":
+            return self.call("unvec", self(a), dim_text(e.shape.rows, s), dim_text(e.shape.cols, s))
+        name = {"diagpart": "diag", "sumall": "sum"}.get(op, op)
+        return self.call(name, self(a))
+
+
+def _head(t: str) -> str:
+    out = ""
+    for ch in t:
+        if ch.isalnum() or ch == "_":
+            out += ch
+        else:
+            break
+    return out
+
+
+def _subscript(text: str) -> str:
+    table = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
+    if all(ch.isdigit() for ch in text):
+        return text.translate(table)
+    return f"_{text}"
+
+
+def _factors(d: Dim) -> list[Dim]:
+    out = [Dim.of(s) for s in d.syms]
+    if d.coef != 1:
+        out.insert(0, Dim.of(d.coef))
+    return out or [Dim()]
+
+
+to_text = Printer(TEXT)
+to_dsl = Printer(DSL)
+to_latex = Printer(LATEX)

@@ -1,0 +1,74 @@
+"""Rewrites beyond the smart constructors, to make results read like a person wrote them.
+
+The constructors already merge like terms, push transposes to the leaves and fold
+constants.  :func:`simplify` adds *factoring*: terms that agree in every factor but one are
+written once, with the differing factors summed (``A x + Aᵀ x`` → ``(A + Aᵀ) x``,
+``X W S + X W Sᵀ`` → ``X W (S + Sᵀ)``), largest group first, bottom-up.  It is idempotent.
+"""
+
+from __future__ import annotations
+
+from matdiff.engine import expr as E
+
+
+def simplify(e: E.Expr) -> E.Expr:
+    memo: dict[int, E.Expr] = {}
+
+    def go(n: E.Expr) -> E.Expr:
+        got = memo.get(id(n))
+        if got is None:
+            E.check_budget()
+            kids = tuple(go(c) for c in n.children)
+            got = E.rebuild(n, kids) if n.children else n
+            if isinstance(got, E.Sum):
+                got = _factor(got)
+            memo[id(n)] = got
+        return got
+
+    out = go(e)
+    return out
+
+
+def _parts(t: E.Expr) -> tuple[E.Expr, tuple[E.Expr, ...]]:
+    """A term as (scalar part, chain)."""
+    if isinstance(t, E.Prod) and t.chain:
+        return E.mul(E.num(t.coef), *t.scalars), t.chain
+    if t.is_scalar:
+        return t, ()
+    return E.ONE_SCALAR, (t,)
+
+
+def _factor(s: E.Sum) -> E.Expr:
+    terms = list(s.terms)
+    while True:
+        groups: dict[tuple[object, ...], list[int]] = {}
+        for i, t in enumerate(terms):
+            scalar, chain = _parts(t)
+            if len(chain) >= 2:
+                for j in range(len(chain)):
+                    key = ("pos", chain[:j], chain[j + 1 :], j)
+                    groups.setdefault(key, []).append(i)
+            if chain and not t.is_scalar:
+                groups.setdefault(("chain", chain), []).append(i)
+        best = max(
+            (g for g in groups.items() if len(g[1]) >= 2), key=lambda g: len(g[1]), default=None
+        )
+        if best is None:
+            break
+        key, members = best
+        picked = [terms[i] for i in members]
+        sign = -1 if all(E.split_coef(t)[0] < 0 for t in picked) else 1
+        if key[0] == "chain":
+            chain = key[1]
+            assert isinstance(chain, tuple)
+            inner = E.add(*(E.scale(sign, _parts(t)[0]) for t in picked))
+            merged = E.scale(sign, E.mul(inner, *chain))
+        else:
+            _, before, after, j = key
+            assert isinstance(before, tuple) and isinstance(after, tuple) and isinstance(j, int)
+            inner = E.add(*(E.mul(E.scale(sign, _parts(t)[0]), _parts(t)[1][j]) for t in picked))
+            merged = E.scale(sign, E.mul(*before, inner, *after))
+        terms = [t for i, t in enumerate(terms) if i not in members] + [merged]
+        if len(terms) == 1:
+            return terms[0]
+    return E.add(*terms)
