@@ -91,6 +91,8 @@ def _intern(cls: type[Expr], key: tuple[Any, ...], shape: Shape, children: tuple
 def clear_cache() -> None:
     """Forget every interned node (tests and long-running servers)."""
     _TABLE.clear()
+    _SYMMETRIC.clear()
+    _TRANSPOSED.clear()
 
 
 # ---------------------------------------------------------------------------- leaves
@@ -205,8 +207,19 @@ def is_identity(e: Expr) -> bool:
     return (isinstance(e, Num) and e.value == 1) or (isinstance(e, Const) and e.name == "eye")
 
 
+_SYMMETRIC: dict[Expr, bool] = {}
+_TRANSPOSED: dict[Expr, Expr] = {}
+
+
 def symmetric(e: Expr) -> bool:
-    """Known to equal its transpose."""
+    """Known to equal its transpose (memoised: nodes are interned)."""
+    got = _SYMMETRIC.get(e)
+    if got is None:
+        got = _SYMMETRIC[e] = _symmetric(e)
+    return got
+
+
+def _symmetric(e: Expr) -> bool:
     if e.is_scalar:
         return True
     if isinstance(e, Var):
@@ -491,6 +504,13 @@ class Transpose(Expr):
 
 
 def transpose(e: Expr) -> Expr:
+    got = _TRANSPOSED.get(e)
+    if got is None:
+        got = _TRANSPOSED[e] = _transpose(e)
+    return got
+
+
+def _transpose(e: Expr) -> Expr:
     if e.is_scalar or symmetric(e) and not isinstance(e, Sum):
         return e
     if isinstance(e, Transpose):
