@@ -55,8 +55,13 @@ def test_errors_in_the_definition_carry_their_position() -> None:
 
 
 def _run(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "matdiff", *args], capture_output=True,
-                          text=True, cwd=cwd, timeout=60)  # fmt: skip
+    return subprocess.run(
+        [sys.executable, "-m", "matdiff", *args],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        timeout=60,
+    )
 
 
 def test_cli_grad_with_steps(tmp_path: Path) -> None:

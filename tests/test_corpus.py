@@ -23,8 +23,12 @@ from matdiff.engine import verify
 from matdiff.engine.evaluate import evaluate
 
 CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus" / "tutorial.json"
-KINDS = {"gradient": "gradient", "numerator": "numerator", "vec_jacobian": "numerator",
-         "hessian": "hessian"}  # fmt: skip
+KINDS = {
+    "gradient": "gradient",
+    "numerator": "numerator",
+    "vec_jacobian": "numerator",
+    "hessian": "hessian",
+}
 
 
 def _cases() -> list[Any]:

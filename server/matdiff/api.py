@@ -47,9 +47,14 @@ def to_public(model: DocumentModel, diagnostic: base.Diagnostic) -> Diagnostic:
     line, col = model.line_index.line_col(diagnostic.span.start)
     end_line, end_col = model.line_index.line_col(diagnostic.span.end)
     return Diagnostic(
-        line + 1, col + 1, end_line + 1, end_col + 1,
-        diagnostic.message, diagnostic.code, diagnostic.severity.value,
-    )  # fmt: skip
+        line + 1,
+        col + 1,
+        end_line + 1,
+        end_col + 1,
+        diagnostic.message,
+        diagnostic.code,
+        diagnostic.severity.value,
+    )
 
 
 def check(source: str) -> list[Diagnostic]:

@@ -8,6 +8,7 @@ the message and position the CLI and the editor show.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
@@ -22,7 +23,7 @@ from matdiff.engine.verify import verify
 
 Kind = Literal["gradient", "numerator", "hessian"]
 Emit = Literal["text", "dsl", "numpy", "latex"]
-EMITTERS = {"text": to_text, "dsl": to_dsl, "latex": to_latex, "numpy": to_numpy}
+EMITTERS: dict[str, Callable[[E.Expr], str]] = {"text": to_text, "dsl": to_dsl, "latex": to_latex, "numpy": to_numpy}
 MAX_NODES = 20_000
 SECONDS = 10.0
 
@@ -49,10 +50,8 @@ class Derivation:
         rendered: list[tuple[str, str]] = []
         for i, step in enumerate(items):
             body = to_text(step.expr) if step.expr is not None else (step.text or "")
-            if i == 0:
-                body = f"d{self.of} = {body}"
-            else:
-                body = f"{' ' * len(self.of)}  = {body}"
+            lead = f"d{self.of}" if i == 0 else " " * (len(self.of) + 1)
+            body = f"{lead} = {body}"
             rendered.append((body, step.rule))
             width = max(width, len(body))
         for body, rule in rendered:
@@ -108,8 +107,9 @@ def derivation(source: str | DocumentModel, of: str, wrt: str, kind: Kind) -> De
         raise _first_error(model, of)
     if kind in ("gradient", "hessian") and not sym.shape.is_scalar:
         other = "diff" if kind == "gradient" else "diff of its gradient"
-        raise MatdiffError(f"'{of}' is not a scalar ({sym.shape}); {kind} needs a scalar "
-                           f"function — use {other}")  # fmt: skip
+        raise MatdiffError(
+            f"'{of}' is not a scalar ({sym.shape}); {kind} needs a scalar function — use {other}"
+        )
     try:
         with E.Budget(SECONDS):
             lowering = Lowering(model)
@@ -121,8 +121,9 @@ def derivation(source: str | DocumentModel, of: str, wrt: str, kind: Kind) -> De
     except RecursionError:
         raise MatdiffError(f"'{of}' is nested too deeply to differentiate") from None
     if result.size > MAX_NODES:
-        raise MatdiffError(f"the derivative of '{of}' by '{wrt}' is too large to be useful "
-                           f"({result.size} nodes)")  # fmt: skip
+        raise MatdiffError(
+            f"the derivative of '{of}' by '{wrt}' is too large to be useful ({result.size} nodes)"
+        )
     return Derivation(of, wrt, kind, f, x, result)
 
 

@@ -18,10 +18,19 @@ from matdiff.engine.shape import SCALAR, Shape
 from matdiff.syntax import ast
 
 _SIMPLE = {
-    "tr": E.trace, "det": E.det, "logdet": E.logdet, "inv": E.inv, "adj": E.adj,
-    "vec": E.vec, "sum": E.sumall, "norm2": E.norm2, "normF": E.norm2, "norm1": E.norm1,
-    "softmax": E.softmax, "logsumexp": E.logsumexp,
-}  # fmt: skip
+    "tr": E.trace,
+    "det": E.det,
+    "logdet": E.logdet,
+    "inv": E.inv,
+    "adj": E.adj,
+    "vec": E.vec,
+    "sum": E.sumall,
+    "norm2": E.norm2,
+    "normF": E.norm2,
+    "norm1": E.norm1,
+    "softmax": E.softmax,
+    "logsumexp": E.logsumexp,
+}
 
 
 class Lowering:
@@ -52,7 +61,7 @@ class Lowering:
             raise EngineError(f"no shape for '{self.model.text[node.span.start : node.span.end]}'")
         return shape
 
-    def expr(self, node: ast.Expr) -> E.Expr:  # noqa: C901 — one case per syntax
+    def expr(self, node: ast.Expr) -> E.Expr:
         if isinstance(node, ast.Number):
             return E.num(Fraction(node.text))
         if isinstance(node, ast.Name):
@@ -75,8 +84,12 @@ class Lowering:
 
     def binary(self, node: ast.Binary) -> E.Expr:
         op = node.op
-        if op == "^" and isinstance(node.left, ast.Call) and node.left.func.id in ("norm2", "normF") \
-                and integer_literal(node.right) == 2:  # fmt: skip
+        if (
+            op == "^"
+            and isinstance(node.left, ast.Call)
+            and node.left.func.id in ("norm2", "normF")
+            and integer_literal(node.right) == 2
+        ):
             x = self.expr(node.left.args[0])  # ‖x‖² = xᵀx, ‖X‖² = tr(XᵀX)
             if x.shape.is_column:
                 return E.mul(E.transpose(x), x)
@@ -137,6 +150,10 @@ class Lowering:
         wrt = node.args[1]
         assert isinstance(wrt, ast.Name)
         x = self.variable(self.model.symbols[wrt.id])
-        kind = {"grad": "gradient", "diff": "numerator", "jacobian": "numerator",
-                "hessian": "hessian"}[name]  # fmt: skip
-        return derive.derivative(f, x, kind)
+        kinds: dict[str, derive.Kind] = {
+            "grad": "gradient",
+            "diff": "numerator",
+            "jacobian": "numerator",
+            "hessian": "hessian",
+        }
+        return derive.derivative(f, x, kinds[name])

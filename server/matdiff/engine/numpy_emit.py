@@ -15,12 +15,23 @@ from matdiff.engine.printer import DSL, coef_text
 from matdiff.engine.shape import Dim, Shape
 
 _FN = {
-    "exp": "np.exp({})", "log": "np.log({})", "sin": "np.sin({})", "cos": "np.cos({})",
-    "tan": "np.tan({})", "arcsin": "np.arcsin({})", "arccos": "np.arccos({})",
-    "arctan": "np.arctan({})", "tanh": "np.tanh({})", "sqrt": "np.sqrt({})", "abs": "np.abs({})",
-    "sigmoid": "1 / (1 + np.exp(-({})))", "relu": "np.maximum({}, 0)",
-    "softplus": "np.logaddexp(0, {})", "step": "np.heaviside({}, 0.0)", "sign": "np.sign({})",
-}  # fmt: skip
+    "exp": "np.exp({})",
+    "log": "np.log({})",
+    "sin": "np.sin({})",
+    "cos": "np.cos({})",
+    "tan": "np.tan({})",
+    "arcsin": "np.arcsin({})",
+    "arccos": "np.arccos({})",
+    "arctan": "np.arctan({})",
+    "tanh": "np.tanh({})",
+    "sqrt": "np.sqrt({})",
+    "abs": "np.abs({})",
+    "sigmoid": "1 / (1 + np.exp(-({})))",
+    "relu": "np.maximum({}, 0)",
+    "softplus": "np.logaddexp(0, {})",
+    "step": "np.heaviside({}, 0.0)",
+    "sign": "np.sign({})",
+}
 
 
 def kind(shape: Shape) -> str:
@@ -66,7 +77,7 @@ class _Emitter:
 
     def atom(self, e: E.Expr) -> str:
         code = self(e)
-        if code.startswith("(") and code.endswith(")") or code.replace("_", "").isalnum():
+        if (code.startswith("(") and code.endswith(")")) or code.replace("_", "").isalnum():
             return code
         if code.startswith("np.") and code.endswith(")") and _balanced_call(code):
             return code
@@ -77,14 +88,18 @@ class _Emitter:
     def _is_atom(self, code: str) -> bool:
         return code.replace("_", "").isalnum() or (code.startswith("(") and _balanced_call(code))
 
-    def emit(self, e: E.Expr) -> str:  # noqa: C901 — one case per node type
+    def emit(self, e: E.Expr) -> str:
         if isinstance(e, E.Var):
             return e.name
         if isinstance(e, E.Differential):
             return "d" + e.var.name
         if isinstance(e, E.Num):
             text = coef_text(e.value, DSL)
-            return text if e.value.denominator == 1 or "/" not in text else f"({e.value.numerator} / {e.value.denominator})"
+            return (
+                text
+                if e.value.denominator == 1 or "/" not in text
+                else f"({e.value.numerator} / {e.value.denominator})"
+            )
         if isinstance(e, E.Const):
             return self.const(e)
         if isinstance(e, E.Sum):
@@ -116,7 +131,9 @@ class _Emitter:
 
     def factor(self, e: E.Expr) -> str:
         code = self(e)
-        return f"({code})" if (" + " in code or " - " in code) and not code.startswith("(") else code
+        return (
+            f"({code})" if (" + " in code or " - " in code) and not code.startswith("(") else code
+        )
 
     def as2d(self, e: E.Expr) -> str:
         k = kind(e.shape)
@@ -144,10 +161,8 @@ class _Emitter:
             parts.append(self.chain(e.chain))
         out = ""
         for p in parts:
-            if p.startswith("/"):
-                out = f"{out or '1'} / {p[1:]}"
-            else:
-                out = f"{out} * {p}" if out else p
+            divide = p.startswith("/")
+            out = f"{out or '1'} / {p[1:]}" if divide else (f"{out} * {p}" if out else p)
         return f"-{out}" if e.coef < 0 else out
 
     def chain(self, chain: tuple[E.Expr, ...]) -> str:
@@ -161,7 +176,7 @@ class _Emitter:
             k = kind(Shape(rows, f.shape.cols))
         return code
 
-    def unary(self, e: E.Unary) -> str:  # noqa: C901
+    def unary(self, e: E.Unary) -> str:
         a = self(e.arg)
         match e.op:
             case "tr":
@@ -179,9 +194,9 @@ class _Emitter:
             case "diag" | "diagpart":
                 return f"np.diag({a})"
             case "vec":
-                return f"{self.atom(e.arg)}.reshape(-1, order=\"F\")"
+                return f'{self.atom(e.arg)}.reshape(-1, order="F")'
             case "unvec":
-                return f"{self.atom(e.arg)}.reshape({shape_code(e.shape)}, order=\"F\")"
+                return f'{self.atom(e.arg)}.reshape({shape_code(e.shape)}, order="F")'
             case "sumall":
                 return f"np.sum({a})"
             case "norm2":

@@ -15,6 +15,7 @@ from matdiff.engine.shape import Dim
 
 SUM, PROD, NEG, POW, POST, ATOM = range(6)
 
+_MARKS = "ᵀ⁻¹⁰²³⁴⁵⁶⁷⁸⁹"  # superscripts that may end a factor
 _SUP = str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻")
 
 
@@ -32,9 +33,18 @@ TEXT = Style("text", "", " ∘ ", " ⊗ ", "ᵀ", "tr")
 DSL = Style("dsl", "*", ".*", " ⊗ ", "'", "tr")
 LATEX = Style("latex", " ", " \\circ ", " \\otimes ", "^\\top", "\\operatorname{tr}")
 
-_LATEX_FN = {"exp": "\\exp", "log": "\\log", "sin": "\\sin", "cos": "\\cos", "tan": "\\tan",
-             "tanh": "\\tanh", "arcsin": "\\arcsin", "arccos": "\\arccos",
-             "arctan": "\\arctan", "det": "\\det"}  # fmt: skip
+_LATEX_FN = {
+    "exp": "\\exp",
+    "log": "\\log",
+    "sin": "\\sin",
+    "cos": "\\cos",
+    "tan": "\\tan",
+    "tanh": "\\tanh",
+    "arcsin": "\\arcsin",
+    "arccos": "\\arccos",
+    "arctan": "\\arctan",
+    "det": "\\det",
+}
 
 
 def coef_text(c: Fraction, style: Style) -> str:
@@ -66,7 +76,9 @@ class Printer:
     def wrap(self, e: E.Expr, level: int) -> str:
         text, prec = self.p(e)
         if prec < level:
-            return f"\\left({text}\\right)" if self.s.name == "latex" and prec == SUM else f"({text})"
+            return (
+                f"\\left({text}\\right)" if self.s.name == "latex" and prec == SUM else f"({text})"
+            )
         return text
 
     def call(self, name: str, *args: str) -> tuple[str, int]:
@@ -75,7 +87,7 @@ class Printer:
             return f"{fn}\\left({', '.join(args)}\\right)", ATOM
         return f"{name}({', '.join(args)})", ATOM
 
-    def p(self, e: E.Expr) -> tuple[str, int]:  # noqa: C901 — one case per node type
+    def p(self, e: E.Expr) -> tuple[str, int]:
         s = self.s
         if isinstance(e, E.Var):
             return e.name, ATOM
@@ -125,7 +137,9 @@ class Printer:
             return self.call("commutation", dim_text(m, s), dim_text(n, s))
         if s.name == "dsl":
             return self.dsl_sized(e.name, r, c)
-        sub = dim_text(r, s) if e.name == "eye" or c.is_one else f"{dim_text(r, s)}×{dim_text(c, s)}"
+        sub = (
+            dim_text(r, s) if e.name == "eye" or c.is_one else f"{dim_text(r, s)}×{dim_text(c, s)}"
+        )
         symbol = {"eye": "I", "ones": "1", "zeros": "0"}[e.name]
         if s.name == "latex":
             symbol = {"eye": "I", "ones": "\\mathbf{1}", "zeros": "\\mathbf{0}"}[e.name]
@@ -200,7 +214,7 @@ class Printer:
                 body = f"\\frac{{{body}}}{{{' '.join(den_parts)}}}"
             else:
                 den = den_parts[0] if len(den_parts) == 1 else "(" + self.join(den_parts) + ")"
-                body = f"{body}/{den}" if s.name == "dsl" else f"{body}/{den}"
+                body = f"{body}/{den}"
         if sign:
             return f"-{body}", NEG
         return body, PROD
@@ -210,9 +224,10 @@ class Printer:
             return self.s.times.join(texts)
         out = texts[0]
         for t in texts[1:]:
-            prev = out.rstrip("ᵀ⁻¹⁰¹²³⁴⁵⁶⁷⁸⁹")
-            tight = (len(prev.split("(")[-1]) <= 1 or prev.endswith(")") or prev[-1].isdigit()) \
-                and (t[0] == "(" or len(_head(t)) <= 1)  # fmt: skip
+            prev = out.rstrip(_MARKS) or out
+            tight = (
+                len(prev.split("(")[-1]) <= 1 or prev.endswith(")") or prev[-1].isdigit()
+            ) and (t[0] == "(" or len(_head(t)) <= 1)
             out += ("" if tight else "·") + t
         return out
 
@@ -221,8 +236,12 @@ class Printer:
         pieces: list[str] = []
         dens: list[str] = []
         for f in e.factors:
-            if isinstance(f, E.Elementwise) and f.fn == "pow" and isinstance(f.param, E.Num) \
-                    and f.param.value < 0:  # fmt: skip
+            if (
+                isinstance(f, E.Elementwise)
+                and f.fn == "pow"
+                and isinstance(f.param, E.Num)
+                and f.param.value < 0
+            ):
                 dens.append(self.wrap(E.epow(f.arg, E.num(-f.param.value)), PROD + 1))
             else:
                 pieces.append(self.wrap(f, PROD + 1))
@@ -244,8 +263,11 @@ class Printer:
             hat = "^" if op == "^" else "^{\\circ"
             inner = self(exponent)
             return (f"{b}^{{{inner}}}" if op == "^" else f"{b}{hat} {inner}}}"), POST
-        x = self.wrap(exponent, POW) if not (isinstance(exponent, E.Num) and exponent.value < 0) \
-            else coef_text(exponent.value, s)  # fmt: skip
+        x = (
+            self.wrap(exponent, POW)
+            if not (isinstance(exponent, E.Num) and exponent.value < 0)
+            else coef_text(exponent.value, s)
+        )
         if x.startswith("("):
             x = x if x.endswith(")") else f"({x})"
         return f"{b}{op}{x}", POW
@@ -262,17 +284,25 @@ class Printer:
             if s.name == "dsl":
                 return f"{self.wrap(a, POST)}^{e.k}", POW
             k = str(e.k)
-            return self.wrap(a, POST) + (k.translate(_SUP) if s.name == "text" else f"^{{{k}}}"), POST
+            return self.wrap(a, POST) + (
+                k.translate(_SUP) if s.name == "text" else f"^{{{k}}}"
+            ), POST
         if op == "det" and s.name != "dsl":
             return (f"|{self(a)}|" if s.name == "text" else f"\\left|{self(a)}\\right|"), ATOM
         if op in ("norm2", "norm1") and s.name != "dsl":
             sub = "" if op == "norm2" else "₁"
             if s.name == "latex":
-                return f"\\left\\lVert {self(a)} \\right\\rVert_{{{'2' if op == 'norm2' else '1'}}}", ATOM
+                return (
+                    f"\\left\\lVert {self(a)} \\right\\rVert_{{{'2' if op == 'norm2' else '1'}}}",
+                    ATOM,
+                )
             return f"‖{self(a)}‖{sub}", ATOM
         if op == "tr":
-            return self.call(s.tr if s.name != "latex" else "tr", self(a)) if s.name != "latex" \
-                else (f"\\operatorname{{tr}}\\left({self(a)}\\right)", ATOM)  # fmt: skip
+            return (
+                self.call(s.tr if s.name != "latex" else "tr", self(a))
+                if s.name != "latex"
+                else (f"\\operatorname{{tr}}\\left({self(a)}\\right)", ATOM)
+            )
         if op == "unvec":
             return self.call("unvec", self(a), dim_text(e.shape.rows, s), dim_text(e.shape.cols, s))
         name = {"diagpart": "diag", "sumall": "sum"}.get(op, op)

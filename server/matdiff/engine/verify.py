@@ -24,8 +24,9 @@ def sizes_for(symbols: Iterable[str], rng: np.random.Generator) -> dict[str, int
     return {n: int(pool[i]) for i, n in enumerate(names)}
 
 
-def sample(x: E.Var, sizes: dict[str, int], rng: np.random.Generator,
-           how: Sampling | None = None) -> Array:  # fmt: skip
+def sample(
+    x: E.Var, sizes: dict[str, int], rng: np.random.Generator, how: Sampling | None = None
+) -> Array:
     r, c = x.shape.rows.value(sizes), x.shape.cols.value(sizes)
     props = x.props
     if how is None:
@@ -51,7 +52,8 @@ def sample(x: E.Var, sizes: dict[str, int], rng: np.random.Generator,
         return np.diag(rng.uniform(0.5, 1.5, r))
     if how == "square":
         return np.eye(r) + 0.3 * rng.standard_normal((r, r)) / np.sqrt(r)
-    return rng.standard_normal((r, c))
+    out: Array = rng.standard_normal((r, c))
+    return out
 
 
 def direction(x: E.Var, sizes: dict[str, int], rng: np.random.Generator) -> Array:
@@ -84,8 +86,9 @@ def dimensions(*exprs: E.Expr) -> set[str]:
     return out
 
 
-def environment(exprs: list[E.Expr], rng: np.random.Generator,
-                sampling: dict[str, Sampling] | None = None) -> dict[str, Any]:  # fmt: skip
+def environment(
+    exprs: list[E.Expr], rng: np.random.Generator, sampling: dict[str, Sampling] | None = None
+) -> dict[str, Any]:
     sizes = sizes_for(dimensions(*exprs), rng)
     env: dict[str, Any] = dict(sizes)
     for v in variables(*exprs):
@@ -104,8 +107,16 @@ def _close(a: Array, b: Array, tol: float) -> bool:
     return bool(np.all(np.isfinite(a))) and float(np.max(np.abs(a - b))) <= tol * scale
 
 
-def check(f: E.Expr, x: E.Var, result: E.Expr, kind: str, env: dict[str, Any],
-          rng: np.random.Generator, h: float = 1e-6, tol: float = 1e-4) -> bool:  # fmt: skip
+def check(
+    f: E.Expr,
+    x: E.Var,
+    result: E.Expr,
+    kind: str,
+    env: dict[str, Any],
+    rng: np.random.Generator,
+    h: float = 1e-6,
+    tol: float = 1e-4,
+) -> bool:
     """Does ``result`` (the ``kind`` derivative of f by x) agree with finite differences?"""
     sizes = {k: v for k, v in env.items() if isinstance(v, int)}
     X = np.asarray(env[x.name], dtype=float)
@@ -117,7 +128,7 @@ def check(f: E.Expr, x: E.Var, result: E.Expr, kind: str, env: dict[str, Any],
         def fv(d: Array) -> float:
             return float(evaluate(f, _with(env, x, X + d))[0, 0])
 
-        num = (fv(h2 * (e1 + e2)) - fv(h2 * (e1 - e2)) - fv(h2 * (e2 - e1)) + fv(-h2 * (e1 + e2)))
+        num = fv(h2 * (e1 + e2)) - fv(h2 * (e1 - e2)) - fv(h2 * (e2 - e1)) + fv(-h2 * (e1 + e2))
         num /= 4 * h2 * h2
         sym = float(e2.reshape(-1, order="F") @ R @ e1.reshape(-1, order="F"))
         return abs(num - sym) <= 1e-3 * max(1.0, abs(num))
@@ -136,8 +147,7 @@ def check(f: E.Expr, x: E.Var, result: E.Expr, kind: str, env: dict[str, Any],
     return _close(symbolic, numeric, tol)
 
 
-def verify(f: E.Expr, x: E.Var, result: E.Expr, kind: str, trials: int = 3,
-           seed: int = 0) -> bool:  # fmt: skip
+def verify(f: E.Expr, x: E.Var, result: E.Expr, kind: str, trials: int = 3, seed: int = 0) -> bool:
     """``check`` on a few random draws; the editor's "checked numerically" mark."""
     rng = np.random.default_rng(seed)
     with np.errstate(all="ignore"):
