@@ -40,20 +40,18 @@ def sample(
             how = "square"
         else:
             how = "general"
+    b = rng.standard_normal((r, c))
     if how == "positive":
-        return rng.uniform(0.5, 1.5, (r, c))
-    if how == "spd":
-        b = rng.standard_normal((r, r))
-        return b @ b.T / r + np.eye(r)
-    if how == "symmetric":
-        b = rng.standard_normal((r, r))
-        return (b + b.T) / 2 + 2 * np.eye(r)
-    if how == "diagonal":
-        return np.diag(rng.uniform(0.5, 1.5, r))
-    if how == "square":
-        return np.eye(r) + 0.3 * rng.standard_normal((r, r)) / np.sqrt(r)
-    out: Array = rng.standard_normal((r, c))
-    return out
+        b = rng.uniform(0.5, 1.5, (r, c))
+    elif how == "spd":
+        b = b @ b.T / r + np.eye(r)
+    elif how == "symmetric":
+        b = (b + b.T) / 2 + 2 * np.eye(r)
+    elif how == "diagonal":
+        b = np.diag(rng.uniform(0.5, 1.5, r))
+    elif how == "square":
+        b = np.eye(r) + 0.3 * b / np.sqrt(r)
+    return np.asarray(b, dtype=float)
 
 
 def direction(x: E.Var, sizes: dict[str, int], rng: np.random.Generator) -> Array:
