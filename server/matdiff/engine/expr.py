@@ -791,6 +791,8 @@ def trace(x: Expr) -> Expr:
             return mul(*scalars, trace(mul(*chain)))
     if isinstance(x, Transpose):
         return trace(x.arg)
+    if isinstance(x, Kron) and x.left.shape.is_square:  # tr(A ⊗ B) = tr(A) tr(B)
+        return mul(trace(x.left), trace(x.right))
     return unary("tr", x, SCALAR)
 
 
@@ -907,6 +909,8 @@ def sumall(x: Expr) -> Expr:
         return dim_value(x.shape.size)
     if isinstance(x, Unary) and x.op in ("diag", "softmax"):
         return sumall(x.arg) if x.op == "diag" else ONE_SCALAR
+    if isinstance(x, Kron):  # sum(A ⊗ B) = sum(A) sum(B)
+        return mul(sumall(x.left), sumall(x.right))
     return unary("sumall", x, SCALAR)
 
 
