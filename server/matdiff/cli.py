@@ -57,6 +57,12 @@ def _derivative(args: argparse.Namespace) -> int:
     return 0
 
 
+def _lsp(args: argparse.Namespace) -> int:
+    from matdiff.lsp.server import main
+
+    return main()
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="matdiff", description="Matrix calculus by differentials.")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
@@ -77,6 +83,9 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--emit", default="text", choices=("text", "dsl", "numpy", "latex"))
         p.add_argument("--steps", action="store_true", help="show the derivation")
         p.set_defaults(run=_derivative)
+    p = sub.add_parser("lsp", help="the language server, on stdin/stdout")
+    p.add_argument("--stdio", action="store_true", help="accepted and ignored (stdio is the default)")
+    p.set_defaults(run=_lsp)
     return parser
 
 

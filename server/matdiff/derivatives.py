@@ -8,6 +8,7 @@ the message and position the CLI and the editor show.
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
@@ -26,6 +27,9 @@ Emit = Literal["text", "dsl", "numpy", "latex"]
 EMITTERS: dict[str, Callable[[E.Expr], str]] = {"text": to_text, "dsl": to_dsl, "latex": to_latex, "numpy": to_numpy}
 MAX_NODES = 20_000
 SECONDS = 10.0
+
+
+_CHECKED: weakref.WeakKeyDictionary[Derivation, bool] = weakref.WeakKeyDictionary()
 
 
 @dataclass(frozen=True)
@@ -73,10 +77,15 @@ class Derivation:
         return f"∂vec {f}/∂vec {x} = {text}   (numerator layout, {self.result.shape})"
 
     def verified(self) -> bool:
-        try:
-            return verify(self.f, self.x, self.result, self.kind)
-        except Exception:  # noqa: BLE001 — a failed check is "not checked", never a crash
-            return False
+        """Does the result agree with finite differences?  (Computed once.)"""
+        got = _CHECKED.get(self)
+        if got is None:
+            try:
+                got = verify(self.f, self.x, self.result, self.kind)
+            except Exception:  # noqa: BLE001 — a failed check is "not checked", never a crash
+                got = False
+            _CHECKED[self] = got
+        return got
 
 
 def _first_error(model: DocumentModel, name: str) -> MatdiffError:
@@ -125,6 +134,28 @@ def derivation(source: str | DocumentModel, of: str, wrt: str, kind: Kind) -> De
             f"the derivative of '{of}' by '{wrt}' is too large to be useful ({result.size} nodes)"
         )
     return Derivation(of, wrt, kind, f, x, result)
+
+
+_CACHE: dict[tuple[object, ...], Derivation] = {}
+
+
+def cached_derivation(model: DocumentModel, of: str, wrt: str, kind: Kind) -> Derivation:
+    """``derivation`` with results cached by structure: the key is the interned IR of the
+    definition and the variable, so an edit elsewhere in the document costs nothing."""
+    sym, var = model.symbols.get(of), model.symbols.get(wrt)
+    if sym is None or var is None or sym.shape is None or var.shape is None:
+        return derivation(model, of, wrt, kind)
+    try:
+        lowering = Lowering(model)
+        key = (lowering.definition(of), lowering.variable(var), kind, of)
+    except (E.EngineError, RecursionError):
+        return derivation(model, of, wrt, kind)
+    got = _CACHE.get(key)
+    if got is None:
+        if len(_CACHE) > 4096:
+            _CACHE.clear()
+        got = _CACHE[key] = derivation(model, of, wrt, kind)
+    return got
 
 
 def render(source: str, of: str, wrt: str, kind: Kind, emit: str, steps: bool) -> str:

@@ -1,0 +1,142 @@
+"""Code actions: insert derivatives as definitions, the derivation as comments, and quick
+fixes for the diagnostics that carry a fix (``Diagnostic.data``)."""
+
+from __future__ import annotations
+
+from lsprotocol import types
+
+from matdiff.api import MatdiffError
+from matdiff.base import language
+from matdiff.base.spans import Span
+from matdiff.derivatives import cached_derivation
+from matdiff.engine.printer import to_dsl
+from matdiff.features.snapshot import Snapshot
+from matdiff.syntax import ast
+
+
+def code_actions(snap: Snapshot, params: types.CodeActionParams) -> list[types.CodeAction]:
+    start = snap.offset(params.range.start)
+    end = snap.offset(params.range.end)
+    out: list[types.CodeAction] = []
+    for statement in snap.model.document.statements:
+        if isinstance(statement, ast.Definition) and statement.span.start <= end \
+                and start <= statement.span.end:  # fmt: skip
+            out.extend(derivative_actions(snap, statement))
+    for diag in params.context.diagnostics:
+        out.extend(quick_fixes(snap, diag))
+    return out
+
+
+def fresh_name(snap: Snapshot, base: str) -> str:
+    name, k = base, 2
+    while name in snap.model.symbols or name in language.RESERVED:
+        name, k = f"{base}_{k}", k + 1
+    return name
+
+
+def _insert_after(snap: Snapshot, statement: ast.Statement, text: str) -> types.WorkspaceEdit:
+    end = snap.line_end(statement.span.end)
+    position = snap.position(end)
+    edit = types.TextEdit(range=types.Range(start=position, end=position), new_text="\n" + text)
+    return types.WorkspaceEdit(changes={snap.uri: [edit]})
+
+
+def derivative_actions(snap: Snapshot, defn: ast.Definition) -> list[types.CodeAction]:
+    of = defn.name.id
+    sym = snap.model.symbols.get(of)
+    if sym is None or sym.shape is None or sym.statement != defn.span:
+        return []
+    out: list[types.CodeAction] = []
+    kind = types.CodeActionKind.RefactorInline
+    for var in snap.model.depends_on(of):
+        requests = [("numerator", f"d{of}_d{var.name}", f"Insert derivative of {of} by {var.name} (numerator layout)")]
+        if sym.shape.is_scalar:
+            requests.insert(0, ("gradient", f"grad_{of}_{var.name}", f"Insert gradient of {of} by {var.name}"))
+            requests.append(("hessian", f"hess_{of}_{var.name}", f"Insert Hessian of {of} by {var.name}"))
+        for what, base, title in requests:
+            try:
+                d = cached_derivation(snap.model, of, var.name, what)  # type: ignore[arg-type]
+            except MatdiffError:
+                continue
+            line = f"{fresh_name(snap, base)} = {to_dsl(d.result)}"
+            out.append(types.CodeAction(title=title, kind=kind, edit=_insert_after(snap, defn, line)))
+        try:
+            d = cached_derivation(snap.model, of, var.name, "gradient" if sym.shape.is_scalar else "numerator")
+            comments = "\n".join(f"# {line}" for line in d.steps())
+            out.append(types.CodeAction(
+                title=f"Insert derivation of {of} by {var.name} as comments", kind=kind,
+                edit=_insert_after(snap, defn, comments)))  # fmt: skip
+        except (MatdiffError, Exception):  # noqa: BLE001 — steps are optional
+            pass
+    return out
+
+
+def _replace(snap: Snapshot, span: Span, text: str, title: str,
+             diag: types.Diagnostic) -> types.CodeAction:  # fmt: skip
+    edit = types.TextEdit(range=snap.range(span), new_text=text)
+    return types.CodeAction(title=title, kind=types.CodeActionKind.QuickFix, diagnostics=[diag],
+                            is_preferred=True,
+                            edit=types.WorkspaceEdit(changes={snap.uri: [edit]}))  # fmt: skip
+
+
+def quick_fixes(snap: Snapshot, diag: types.Diagnostic) -> list[types.CodeAction]:
+    data = diag.data if isinstance(diag.data, dict) else {}
+    start, end = snap.offset(diag.range.start), snap.offset(diag.range.end)
+    span = Span(start, end)
+    text = snap.text[start:end]
+    out: list[types.CodeAction] = []
+    suggestion = data.get("suggestion")
+    if suggestion and diag.code in ("unknown-function", "undefined"):
+        out.append(_replace(snap, span, suggestion, f"Change '{text}' to '{suggestion}'", diag))
+    fix = data.get("fix")
+    if fix == "elementwise-power" and text == "^":
+        out.append(_replace(snap, span, ".^", "Use '.^' (element-wise power)", diag))
+    if fix in ("transpose-left", "transpose-right"):
+        out.extend(_transpose_fix(snap, span, fix, diag))
+    if diag.code == "undefined" and data.get("name"):
+        out.extend(_declare_fix(snap, data["name"], span, diag))
+    return out
+
+
+def _transpose_fix(snap: Snapshot, op_span: Span, fix: str, diag: types.Diagnostic) -> list[types.CodeAction]:
+    statement = snap.statement_at(op_span.start)
+    if not isinstance(statement, ast.Definition):
+        return []
+    for node in ast.walk(statement.value):
+        if isinstance(node, ast.Binary) and node.op_span == op_span:
+            operand = node.left if fix == "transpose-left" else node.right
+            src = snap.text[operand.span.start : operand.span.end]
+            simple = isinstance(operand, ast.Name | ast.Call | ast.Transpose | ast.Number)
+            new = f"{src}'" if simple else f"({src})'"
+            return [_replace(snap, operand.span, new, f"Transpose '{src}'", diag)]
+    return []
+
+
+def _declare_fix(snap: Snapshot, name: str, span: Span, diag: types.Diagnostic) -> list[types.CodeAction]:
+    """Declare an undeclared name, with the first shape that makes its statement check."""
+    from matdiff.analysis import analyze
+
+    statement = snap.statement_at(span.start)
+    if statement is None:
+        return []
+    decls = [s for s in snap.model.document.statements if isinstance(s, ast.Declaration)]
+    defs = [s for s in snap.model.document.statements
+            if isinstance(s, ast.Definition) and s.span.start < statement.span.start]  # fmt: skip
+    prefix = "\n".join(snap.text[s.span.start : s.span.end] for s in [*decls, *defs])
+    body = snap.text[statement.span.start : statement.span.end]
+    dims = list(snap.model.dimensions) or ["n"]
+    candidates = ["scalar", *(f"vector({d})" for d in dims),
+                  *(f"matrix({a}, {b})" for a in dims for b in dims)]  # fmt: skip
+    for candidate in candidates:
+        trial = f"{prefix}\n{name} : {candidate}\n{body}\n"
+        if not analyze(trial).diagnostics:
+            first = snap.model.document.statements[0]
+            pos = snap.position(snap.model.line_index.line_start(snap.model.line_index.line_col(first.span.start)[0]))
+            line = f"{name} : {candidate}\n"
+            edit = types.TextEdit(range=types.Range(start=pos, end=pos), new_text=line)
+            if decls:
+                end = snap.position(snap.line_end(decls[-1].span.end))
+                edit = types.TextEdit(range=types.Range(start=end, end=end), new_text="\n" + line.rstrip("\n"))
+            return [types.CodeAction(title=f"Declare {name} : {candidate}", kind=types.CodeActionKind.QuickFix,
+                                     diagnostics=[diag], edit=types.WorkspaceEdit(changes={snap.uri: [edit]}))]  # fmt: skip
+    return []

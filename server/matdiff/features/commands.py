@@ -1,0 +1,25 @@
+"""``workspace/executeCommand``: ``matdiff.derivative`` for inline look-ups from any client."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from matdiff.api import MatdiffError
+from matdiff.derivatives import cached_derivation
+from matdiff.features.snapshot import Snapshot
+
+KINDS = {"gradient": "gradient", "numerator": "numerator", "hessian": "hessian"}
+
+
+def derivative(snap: Snapshot, args: dict[str, Any]) -> dict[str, Any]:
+    """``{uri, name, wrt, layout, emit}`` → ``{text}`` or ``{error}``."""
+    name, wrt = str(args.get("name", "")), str(args.get("wrt", ""))
+    layout = str(args.get("layout", "gradient"))
+    emit = str(args.get("emit", "text"))
+    if layout not in KINDS:
+        return {"error": f"unknown layout '{layout}' (gradient, numerator or hessian)"}
+    try:
+        d = cached_derivation(snap.model, name, wrt, KINDS[layout])  # type: ignore[arg-type]
+        return {"text": d.emit(emit), "shape": str(d.result.shape), "layout": layout}
+    except MatdiffError as exc:
+        return {"error": exc.message}

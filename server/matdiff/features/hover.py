@@ -1,0 +1,104 @@
+"""Hover: a name's kind and shape; a sub-expression's shape; a definition's derivatives by
+each variable it depends on, in both layouts, with NumPy, the numeric check and the steps."""
+
+from __future__ import annotations
+
+from lsprotocol import types
+
+from matdiff.api import MatdiffError
+from matdiff.derivatives import Derivation, cached_derivation
+from matdiff.engine.numpy_emit import to_numpy
+from matdiff.engine.printer import to_text
+from matdiff.features.nodes import innermost, name_at
+from matdiff.features.snapshot import Snapshot
+from matdiff.syntax import ast
+
+
+def hover(snap: Snapshot, position: types.Position) -> types.Hover | None:
+    offset = snap.offset(position)
+    statement = snap.statement_at(offset)
+    if statement is None:
+        return None
+    name = name_at(statement, offset)
+    if isinstance(statement, ast.Definition) and name is statement.name:
+        return _content(snap, definition_hover(snap, statement.name.id), name)
+    if name is not None and (sym := snap.model.symbols.get(name.id)) is not None:
+        return _content(snap, [_symbol_line(snap, name.id)], name)
+    if isinstance(statement, ast.Definition):
+        node = innermost(statement.value, offset)
+        if node is not None:
+            shape = snap.model.shapes.get(node.span)
+            if shape is not None:
+                what = "call" if isinstance(node, ast.Call) else "expression"
+                src = " ".join(snap.text[node.span.start : node.span.end].split())
+                return _content(snap, [f"**{_clip(src)}** — {what} of shape {shape}"], node)
+    if name is not None:
+        return None
+    return None
+
+
+def _clip(text: str, width: int = 60) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def _symbol_line(snap: Snapshot, name: str) -> str:
+    sym = snap.model.symbols[name]
+    line = snap.model.line_index.line_col(sym.span.start)[0] + 1
+    where = "first used" if sym.kind == "dimension" else ("declared" if sym.kind == "variable" else "defined")
+    return f"**{name}** — {sym.describe()} ({where} on line {line})"
+
+
+def definition_hover(snap: Snapshot, name: str) -> list[str]:
+    """The hover text of a definition, as markdown blocks."""
+    sym = snap.model.symbols[name]
+    blocks = [_symbol_line(snap, name)]
+    if sym.shape is None:
+        return blocks
+    for var in snap.model.depends_on(name):
+        blocks.extend(_by_variable(snap, name, var.name))
+    return blocks
+
+
+def _by_variable(snap: Snapshot, of: str, wrt: str) -> list[str]:
+    settings = snap.settings
+    sym = snap.model.symbols[of]
+    var = snap.model.symbols[wrt]
+    assert sym.shape is not None and var.shape is not None
+    kinds: list[str] = []
+    if sym.shape.is_scalar and settings.layout in ("gradient", "both"):
+        kinds.append("gradient")
+    if settings.layout in ("numerator", "both") or not sym.shape.is_scalar:
+        kinds.append("numerator")
+    blocks = [f"**by {wrt}** ({var.shape})"]
+    first: Derivation | None = None
+    for kind in kinds:
+        try:
+            d = cached_derivation(snap.model, of, wrt, kind)  # type: ignore[arg-type]
+        except MatdiffError as exc:
+            blocks.append(f"- {kind}: {exc.message}")
+            continue
+        first = first or d
+        label = {"gradient": f"gradient ∇_{wrt} {of}", "numerator": f"numerator layout ∂{of}/∂{wrt}"}[kind]
+        blocks.append(f"- {label} ({d.result.shape}): `{to_text(d.result)}`")
+    if first is None:
+        return blocks
+    blocks.append(f"```python\n{to_numpy(first.result)}\n```")
+    if settings.numeric_check:
+        blocks.append("✓ checked numerically" if first.verified() else "⚠ not confirmed numerically")
+    if settings.steps_on_hover:
+        try:
+            steps = first.steps()
+        except Exception:  # noqa: BLE001 — steps are a courtesy; the result stands
+            steps = []
+        if steps:
+            blocks.append("```text\n" + "\n".join(steps) + "\n```")
+    return blocks
+
+
+def _content(snap: Snapshot, blocks: list[str], node: ast.Expr | ast.Name) -> types.Hover:
+    value = "\n\n".join(blocks)
+    kind = types.MarkupKind.Markdown
+    if not snap.settings.markdown:
+        kind = types.MarkupKind.PlainText
+        value = value.replace("**", "").replace("`", "").replace("```python\n", "").replace("```text\n", "")
+    return types.Hover(contents=types.MarkupContent(kind=kind, value=value), range=snap.range(node.span))
