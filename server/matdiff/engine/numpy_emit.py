@@ -76,7 +76,10 @@ class _Emitter:
         return code
 
     def atom(self, e: E.Expr) -> str:
-        code = self(e)
+        return self.atom_code(self(e))
+
+    def atom_code(self, code: str) -> str:
+        """``code`` wrapped in parentheses unless it is already one operand."""
         if (code.startswith("(") and code.endswith(")")) or code.replace("_", "").isalnum():
             return code
         if code.startswith("np.") and code.endswith(")") and _balanced_call(code):
@@ -193,10 +196,10 @@ class _Emitter:
                 return f"np.linalg.matrix_power({a}, {e.k})"
             case "diag" | "diagpart":
                 return f"np.diag({a})"
-            case "vec":
-                return f'{self.atom(e.arg)}.reshape(-1, order="F")'
+            case "vec":  # reuse `a`: a second self(e.arg) would lose its := binding
+                return f'{self.atom_code(a)}.reshape(-1, order="F")'
             case "unvec":
-                return f'{self.atom(e.arg)}.reshape({shape_code(e.shape)}, order="F")'
+                return f'{self.atom_code(a)}.reshape({shape_code(e.shape)}, order="F")'
             case "sumall":
                 return f"np.sum({a})"
             case "norm2":
