@@ -1,0 +1,138 @@
+"""Semantic tokens (full document).
+
+The legend uses standard LSP token types, so every theme colours them, and custom
+modifiers for the shape:
+
+=====================  ==================  =============================================
+what                   token type          modifiers
+=====================  ==================  =============================================
+declared variable      ``parameter``       ``scalar``/``vector``/``matrix``; ``declaration``
+                                           where declared; ``readonly`` if ``const``
+defined name           ``variable``        ``scalar``/``vector``/``matrix``; ``definition``
+                                           on the left of ``=``
+dimension symbol       ``typeParameter``   ``declaration`` at its first use
+built-in function, I   ``function``        ``defaultLibrary``
+scalar/vector/matrix   ``type``            ``defaultLibrary``
+property, ``const``    ``keyword``         (none)
+number                 ``number``          (none)
+=====================  ==================  =============================================
+
+(A row vector counts as ``vector``.)  Positions and lengths go through the snapshot, in the
+negotiated encoding.
+"""
+
+from __future__ import annotations
+
+import re
+
+from lsprotocol import types
+
+from matdiff.base import language
+from matdiff.base.spans import Span
+from matdiff.features.nodes import names_in
+from matdiff.features.snapshot import Snapshot
+from matdiff.syntax import ast
+
+TOKEN_TYPES = ["parameter", "variable", "typeParameter", "function", "type", "keyword", "number"]
+TOKEN_MODIFIERS = [
+    "declaration",
+    "definition",
+    "readonly",
+    "defaultLibrary",
+    "scalar",
+    "vector",
+    "matrix",
+]
+LEGEND = types.SemanticTokensLegend(token_types=TOKEN_TYPES, token_modifiers=TOKEN_MODIFIERS)
+
+_TYPE = {t: i for i, t in enumerate(TOKEN_TYPES)}
+_MOD = {m: 1 << i for i, m in enumerate(TOKEN_MODIFIERS)}
+_CONST = re.compile(r"\s*const\b")
+
+
+def classify(snap: Snapshot, statement: ast.Statement) -> list[tuple[Span, str, frozenset[str]]]:
+    """(span, token type, modifiers) for the names, keywords and numbers of ``statement``."""
+    out: list[tuple[Span, str, frozenset[str]]] = []
+    if isinstance(statement, ast.Declaration):
+        if statement.const and (m := _CONST.match(snap.text, statement.span.start)):
+            out.append((Span(m.end() - 5, m.end()), "keyword", frozenset()))
+        out.append((statement.type.kind.span, "type", frozenset({"defaultLibrary"})))
+        out.extend((p.span, "keyword", frozenset()) for p in statement.properties)
+        out.extend(
+            (d.span, "number", frozenset())
+            for d in statement.type.dims or ()
+            if isinstance(d, ast.Number)
+        )
+    elif isinstance(statement, ast.Definition):
+        out.extend(
+            (n.span, "number", frozenset())
+            for n in ast.walk(statement.value)
+            if isinstance(n, ast.Number)
+        )
+    skip = set()
+    if isinstance(statement, ast.Declaration):
+        skip = {id(statement.type.kind), *map(id, statement.properties)}
+    for name in names_in(statement):
+        if id(name) in skip:
+            continue
+        token = _name_token(snap, name)
+        if token is not None:
+            out.append((name.span, *token))
+    return sorted(out, key=lambda t: t[0].start)
+
+
+def _name_token(snap: Snapshot, name: ast.Name) -> tuple[str, frozenset[str]] | None:
+    sym = snap.model.symbols.get(name.id)
+    if sym is None:
+        if name.id in language.FUNCTIONS or name.id == "I":
+            return "function", frozenset({"defaultLibrary"})
+        return None
+    mods: set[str] = set()
+    if sym.kind == "dimension":
+        if name.span == sym.span:
+            mods.add("declaration")
+        return "typeParameter", frozenset(mods)
+    if sym.shape is not None:
+        kind = sym.shape.kind()
+        mods.add("vector" if kind == "row vector" else kind)
+    if sym.kind == "variable":
+        if name.span == sym.span or sym.statement.start <= name.span.start < sym.statement.end:
+            mods.add("declaration")
+        if sym.const:
+            mods.add("readonly")
+        return "parameter", frozenset(mods)
+    if name.span == sym.span:
+        mods.add("definition")
+    return "variable", frozenset(mods)
+
+
+def semantic_tokens(snap: Snapshot) -> types.SemanticTokens:
+    data: list[int] = []
+    prev_line = prev_char = 0
+    for statement in snap.model.document.statements:
+        for span, kind, mods in classify(snap, statement):
+            start, end = snap.position(span.start), snap.position(span.end)
+            if start.line != end.line:
+                continue
+            delta_line = start.line - prev_line
+            delta_char = start.character - (prev_char if delta_line == 0 else 0)
+            bits = sum(_MOD[m] for m in mods)
+            data.extend(
+                [delta_line, delta_char, end.character - start.character, _TYPE[kind], bits]
+            )
+            prev_line, prev_char = start.line, start.character
+    return types.SemanticTokens(data=data)
+
+
+def decode(snap: Snapshot, data: list[int] | tuple[int, ...]) -> list[tuple[str, str, set[str]]]:
+    """``data`` back to (text, token type, modifiers), for tests and debugging."""
+    out: list[tuple[str, str, set[str]]] = []
+    line = char = 0
+    for i in range(0, len(data), 5):
+        dl, dc, length, kind, bits = data[i : i + 5]
+        line, char = line + dl, (char + dc if dl == 0 else dc)
+        start = snap.offset(types.Position(line=line, character=char))
+        end = snap.offset(types.Position(line=line, character=char + length))
+        mods = {m for m, bit in _MOD.items() if bits & bit}
+        out.append((snap.text[start:end], TOKEN_TYPES[kind], mods))
+    return out
