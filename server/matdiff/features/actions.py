@@ -49,19 +49,33 @@ def derivative_actions(snap: Snapshot, defn: ast.Definition) -> list[types.CodeA
     out: list[types.CodeAction] = []
     kind = types.CodeActionKind.RefactorInline
     for var in snap.model.depends_on(of):
-        requests = [("numerator", f"d{of}_d{var.name}", f"Insert derivative of {of} by {var.name} (numerator layout)")]
+        requests = [
+            (
+                "numerator",
+                f"d{of}_d{var.name}",
+                f"Insert derivative of {of} by {var.name} (numerator layout)",
+            )
+        ]
         if sym.shape.is_scalar:
-            requests.insert(0, ("gradient", f"grad_{of}_{var.name}", f"Insert gradient of {of} by {var.name}"))
-            requests.append(("hessian", f"hess_{of}_{var.name}", f"Insert Hessian of {of} by {var.name}"))
+            requests.insert(
+                0, ("gradient", f"grad_{of}_{var.name}", f"Insert gradient of {of} by {var.name}")
+            )
+            requests.append(
+                ("hessian", f"hess_{of}_{var.name}", f"Insert Hessian of {of} by {var.name}")
+            )
         for what, base, title in requests:
             try:
                 d = cached_derivation(snap.model, of, var.name, what)  # type: ignore[arg-type]
             except MatdiffError:
                 continue
             line = f"{fresh_name(snap, base)} = {to_dsl(d.result)}"
-            out.append(types.CodeAction(title=title, kind=kind, edit=_insert_after(snap, defn, line)))
+            out.append(
+                types.CodeAction(title=title, kind=kind, edit=_insert_after(snap, defn, line))
+            )
         try:
-            d = cached_derivation(snap.model, of, var.name, "gradient" if sym.shape.is_scalar else "numerator")
+            d = cached_derivation(
+                snap.model, of, var.name, "gradient" if sym.shape.is_scalar else "numerator"
+            )
             comments = "\n".join(f"# {line}" for line in d.steps())
             out.append(types.CodeAction(
                 title=f"Insert derivation of {of} by {var.name} as comments", kind=kind,
@@ -98,7 +112,9 @@ def quick_fixes(snap: Snapshot, diag: types.Diagnostic) -> list[types.CodeAction
     return out
 
 
-def _transpose_fix(snap: Snapshot, op_span: Span, fix: str, diag: types.Diagnostic) -> list[types.CodeAction]:
+def _transpose_fix(
+    snap: Snapshot, op_span: Span, fix: str, diag: types.Diagnostic
+) -> list[types.CodeAction]:
     statement = snap.statement_at(op_span.start)
     if not isinstance(statement, ast.Definition):
         return []
@@ -112,7 +128,9 @@ def _transpose_fix(snap: Snapshot, op_span: Span, fix: str, diag: types.Diagnost
     return []
 
 
-def _declare_fix(snap: Snapshot, name: str, span: Span, diag: types.Diagnostic) -> list[types.CodeAction]:
+def _declare_fix(
+    snap: Snapshot, name: str, span: Span, diag: types.Diagnostic
+) -> list[types.CodeAction]:
     """Declare an undeclared name, with the first shape that makes its statement check."""
     from matdiff.analysis import analyze
 
@@ -122,7 +140,8 @@ def _declare_fix(snap: Snapshot, name: str, span: Span, diag: types.Diagnostic) 
     decls = [s for s in snap.model.document.statements if isinstance(s, ast.Declaration)]
     defs = [s for s in snap.model.document.statements
             if isinstance(s, ast.Definition) and s.span.start < statement.span.start]  # fmt: skip
-    prefix = "\n".join(snap.text[s.span.start : s.span.end] for s in [*decls, *defs])
+    earlier: list[ast.Statement] = [*decls, *defs]
+    prefix = "\n".join(snap.text[s.span.start : s.span.end] for s in earlier)
     body = snap.text[statement.span.start : statement.span.end]
     dims = list(snap.model.dimensions) or ["n"]
     candidates = ["scalar", *(f"vector({d})" for d in dims),
@@ -131,12 +150,23 @@ def _declare_fix(snap: Snapshot, name: str, span: Span, diag: types.Diagnostic) 
         trial = f"{prefix}\n{name} : {candidate}\n{body}\n"
         if not analyze(trial).diagnostics:
             first = snap.model.document.statements[0]
-            pos = snap.position(snap.model.line_index.line_start(snap.model.line_index.line_col(first.span.start)[0]))
+            pos = snap.position(
+                snap.model.line_index.line_start(
+                    snap.model.line_index.line_col(first.span.start)[0]
+                )
+            )
             line = f"{name} : {candidate}\n"
             edit = types.TextEdit(range=types.Range(start=pos, end=pos), new_text=line)
             if decls:
                 end = snap.position(snap.line_end(decls[-1].span.end))
-                edit = types.TextEdit(range=types.Range(start=end, end=end), new_text="\n" + line.rstrip("\n"))
-            return [types.CodeAction(title=f"Declare {name} : {candidate}", kind=types.CodeActionKind.QuickFix,
-                                     diagnostics=[diag], edit=types.WorkspaceEdit(changes={snap.uri: [edit]}))]  # fmt: skip
+                edit = types.TextEdit(
+                    range=types.Range(start=end, end=end), new_text="\n" + line.rstrip("\n")
+                )
+            action = types.CodeAction(
+                title=f"Declare {name} : {candidate}",
+                kind=types.CodeActionKind.QuickFix,
+                diagnostics=[diag],
+                edit=types.WorkspaceEdit(changes={snap.uri: [edit]}),
+            )
+            return [action]
     return []

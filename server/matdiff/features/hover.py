@@ -3,6 +3,8 @@ each variable it depends on, in both layouts, with NumPy, the numeric check and 
 
 from __future__ import annotations
 
+import re
+
 from lsprotocol import types
 
 from matdiff.api import MatdiffError
@@ -22,7 +24,7 @@ def hover(snap: Snapshot, position: types.Position) -> types.Hover | None:
     name = name_at(statement, offset)
     if isinstance(statement, ast.Definition) and name is statement.name:
         return _content(snap, definition_hover(snap, statement.name.id), name)
-    if name is not None and (sym := snap.model.symbols.get(name.id)) is not None:
+    if name is not None and name.id in snap.model.symbols:
         return _content(snap, [_symbol_line(snap, name.id)], name)
     if isinstance(statement, ast.Definition):
         node = innermost(statement.value, offset)
@@ -44,7 +46,11 @@ def _clip(text: str, width: int = 60) -> str:
 def _symbol_line(snap: Snapshot, name: str) -> str:
     sym = snap.model.symbols[name]
     line = snap.model.line_index.line_col(sym.span.start)[0] + 1
-    where = "first used" if sym.kind == "dimension" else ("declared" if sym.kind == "variable" else "defined")
+    where = (
+        "first used"
+        if sym.kind == "dimension"
+        else ("declared" if sym.kind == "variable" else "defined")
+    )
     return f"**{name}** — {sym.describe()} ({where} on line {line})"
 
 
@@ -78,13 +84,18 @@ def _by_variable(snap: Snapshot, of: str, wrt: str) -> list[str]:
             blocks.append(f"- {kind}: {exc.message}")
             continue
         first = first or d
-        label = {"gradient": f"gradient ∇_{wrt} {of}", "numerator": f"numerator layout ∂{of}/∂{wrt}"}[kind]
+        label = {
+            "gradient": f"gradient ∇_{wrt} {of}",
+            "numerator": f"numerator layout ∂{of}/∂{wrt}",
+        }[kind]
         blocks.append(f"- {label} ({d.result.shape}): `{to_text(d.result)}`")
     if first is None:
         return blocks
     blocks.append(f"```python\n{to_numpy(first.result)}\n```")
     if settings.numeric_check:
-        blocks.append("✓ checked numerically" if first.verified() else "⚠ not confirmed numerically")
+        blocks.append(
+            "✓ checked numerically" if first.verified() else "⚠ not confirmed numerically"
+        )
     if settings.steps_on_hover:
         try:
             steps = first.steps()
@@ -100,5 +111,7 @@ def _content(snap: Snapshot, blocks: list[str], node: ast.Expr | ast.Name) -> ty
     kind = types.MarkupKind.Markdown
     if not snap.settings.markdown:
         kind = types.MarkupKind.PlainText
-        value = value.replace("**", "").replace("`", "").replace("```python\n", "").replace("```text\n", "")
-    return types.Hover(contents=types.MarkupContent(kind=kind, value=value), range=snap.range(node.span))
+        value = re.sub(r"(?m)^```[a-z]*\n?", "", value).replace("**", "").replace("`", "")
+    return types.Hover(
+        contents=types.MarkupContent(kind=kind, value=value), range=snap.range(node.span)
+    )

@@ -2,38 +2,85 @@
 
 The only mutable state is ``MatdiffServer.snapshots`` (uri → immutable Snapshot), replaced on
 open/change/close.  Every handler is isolated: a failing feature logs its traceback and
-returns nothing, and the server lives on.
+returns nothing, and the server lives on.  A feature that refuses a request with a reason
+(:class:`~matdiff.features.navigation.Refused`, e.g. renaming to a reserved name) answers
+with a JSON-RPC ``RequestFailed`` error carrying that reason.
+
+pygls drops a message it cannot read without answering; :class:`MatdiffProtocol` answers
+instead, as JSON-RPC asks: ``-32700`` for text that is not JSON, ``-32600`` for a request
+that is not JSON-RPC 2.0, ``-32602`` for a request whose params do not fit its method.
+Unknown methods get pygls's own ``-32601``.
 """
 
 from __future__ import annotations
 
 import functools
+import json
 import logging
 import traceback
 from collections.abc import Callable
+from contextlib import suppress
 from typing import Any, TypeVar
 
 from lsprotocol import types
+from pygls.exceptions import (
+    JsonRpcException,
+    JsonRpcInvalidRequest,
+    JsonRpcParseError,
+)
 from pygls.lsp.server import LanguageServer
+from pygls.protocol import LanguageServerProtocol
 
 from matdiff import __version__
 from matdiff.base.spans import Encoding
-from matdiff.features import actions, commands, diagnostics, hover
+from matdiff.features import (
+    actions,
+    commands,
+    completion,
+    diagnostics,
+    formatting,
+    hover,
+    navigation,
+    outline,
+    tokens,
+)
 from matdiff.features.snapshot import Settings, Snapshot
 
 log = logging.getLogger("matdiff.lsp")
 T = TypeVar("T")
 
 
+class _Dropped:
+    """A message already answered with an error: pygls ignores it (not JSON-RPC 2.0)."""
+
+    jsonrpc = "dropped"
+
+
+class MatdiffProtocol(LanguageServerProtocol):
+    def structure_message(self, data: dict[str, Any]) -> Any:
+        is_request = isinstance(data, dict) and "id" in data and "method" in data
+        if is_request and data.get("jsonrpc") != self.VERSION:
+            self._send_response(data["id"], error=JsonRpcInvalidRequest().to_response_error())
+            return _Dropped()
+        try:
+            return super().structure_message(data)
+        except JsonRpcException as exc:
+            if not is_request:
+                raise
+            self._send_response(data["id"], error=exc.to_response_error())
+            return _Dropped()
+
+
 class MatdiffServer(LanguageServer):
     def __init__(self) -> None:
-        super().__init__("matdiff", __version__)
+        super().__init__("matdiff", __version__, protocol_cls=MatdiffProtocol)
         self.snapshots: dict[str, Snapshot] = {}
         self.settings = Settings()
 
     def encoding(self) -> Encoding:
-        raw = str(getattr(self.workspace, "_position_encoding", "utf-16"))
-        return raw if raw in ("utf-8", "utf-16", "utf-32") else "utf-16"  # type: ignore[return-value]
+        raw = self.workspace.position_encoding
+        value = str(getattr(raw, "value", raw or "utf-16"))  # an enum, or a plain string
+        return value if value in ("utf-8", "utf-16", "utf-32") else "utf-16"  # type: ignore[return-value]
 
     def markdown(self) -> bool:
         caps = self.client_capabilities.text_document
@@ -44,11 +91,16 @@ class MatdiffServer(LanguageServer):
         doc = self.workspace.get_text_document(uri)
         snap = Snapshot.of(uri, doc.source, doc.version, self.encoding(), self.settings)
         self.snapshots[uri] = snap
-        self.text_document_publish_diagnostics(
-            types.PublishDiagnosticsParams(uri=uri, version=doc.version,
-                                           diagnostics=diagnostics.diagnostics(snap))  # fmt: skip
-        )
+        found = diagnostics.diagnostics(snap)
+        params = types.PublishDiagnosticsParams(uri=uri, version=doc.version, diagnostics=found)
+        self.text_document_publish_diagnostics(params)
         return snap
+
+    def report_server_error(self, error: Exception, source: Any) -> None:
+        if isinstance(error, json.JSONDecodeError):  # not JSON: no id to answer, so id null
+            self.protocol._send_response(None, error=JsonRpcParseError().to_response_error())  # type: ignore[arg-type]
+            return
+        super().report_server_error(error, source)
 
 
 server = MatdiffServer()
@@ -62,14 +114,16 @@ def isolated(default: Any = None) -> Callable[[Callable[..., T]], Callable[..., 
         def run(*args: Any) -> T:
             try:
                 return fn(*args)
+            except navigation.Refused as exc:
+                code = types.LSPErrorCodes.RequestFailed
+                raise JsonRpcException(code=code, message=str(exc)) from None
             except Exception:  # noqa: BLE001 — isolation is the point
                 message = f"matdiff: {fn.__name__} failed:\n{traceback.format_exc()}"
                 log.error(message)
-                try:
+                with suppress(Exception):
                     server.window_log_message(
-                        types.LogMessageParams(type=types.MessageType.Error, message=message))  # fmt: skip
-                except Exception:  # noqa: BLE001
-                    pass
+                        types.LogMessageParams(type=types.MessageType.Error, message=message)
+                    )
                 return default  # type: ignore[no-any-return]
 
         return run
@@ -101,7 +155,8 @@ def did_change(ls: MatdiffServer, params: types.DidChangeTextDocumentParams) -> 
 def did_close(ls: MatdiffServer, params: types.DidCloseTextDocumentParams) -> None:
     ls.snapshots.pop(params.text_document.uri, None)
     ls.text_document_publish_diagnostics(
-        types.PublishDiagnosticsParams(uri=params.text_document.uri, diagnostics=[]))  # fmt: skip
+        types.PublishDiagnosticsParams(uri=params.text_document.uri, diagnostics=[])
+    )
 
 
 @server.feature(types.TEXT_DOCUMENT_HOVER)
@@ -111,13 +166,108 @@ def on_hover(ls: MatdiffServer, params: types.HoverParams) -> types.Hover | None
     return None if snap is None else hover.hover(snap, params.position)
 
 
-@server.feature(types.TEXT_DOCUMENT_CODE_ACTION,
-                types.CodeActionOptions(code_action_kinds=[types.CodeActionKind.QuickFix,
-                                                           types.CodeActionKind.RefactorInline]))  # fmt: skip
+_ACTION_KINDS = [types.CodeActionKind.QuickFix, types.CodeActionKind.RefactorInline]
+
+
+@server.feature(
+    types.TEXT_DOCUMENT_CODE_ACTION, types.CodeActionOptions(code_action_kinds=_ACTION_KINDS)
+)
 @isolated()
-def on_code_action(ls: MatdiffServer, params: types.CodeActionParams) -> list[types.CodeAction] | None:
+def on_code_action(
+    ls: MatdiffServer, params: types.CodeActionParams
+) -> list[types.CodeAction] | None:
     snap = snapshot(params.text_document.uri)
     return None if snap is None else actions.code_actions(snap, params)
+
+
+@server.feature(
+    types.TEXT_DOCUMENT_COMPLETION,
+    types.CompletionOptions(trigger_characters=completion.TRIGGER_CHARACTERS),
+)
+@isolated()
+def on_completion(ls: MatdiffServer, params: types.CompletionParams) -> types.CompletionList | None:
+    snap = snapshot(params.text_document.uri)
+    return None if snap is None else completion.completion(snap, params.position)
+
+
+@server.feature(
+    types.TEXT_DOCUMENT_SIGNATURE_HELP,
+    types.SignatureHelpOptions(
+        trigger_characters=completion.SIGNATURE_TRIGGERS,
+        retrigger_characters=completion.SIGNATURE_RETRIGGERS,
+    ),
+)
+@isolated()
+def on_signature_help(
+    ls: MatdiffServer, params: types.SignatureHelpParams
+) -> types.SignatureHelp | None:
+    snap = snapshot(params.text_document.uri)
+    return None if snap is None else completion.signature_help(snap, params.position)
+
+
+@server.feature(types.TEXT_DOCUMENT_SEMANTIC_TOKENS_FULL, tokens.LEGEND)
+@isolated()
+def on_semantic_tokens(
+    ls: MatdiffServer, params: types.SemanticTokensParams
+) -> types.SemanticTokens | None:
+    snap = snapshot(params.text_document.uri)
+    return None if snap is None else tokens.semantic_tokens(snap)
+
+
+@server.feature(types.TEXT_DOCUMENT_INLAY_HINT)
+@isolated()
+def on_inlay_hint(ls: MatdiffServer, params: types.InlayHintParams) -> list[types.InlayHint] | None:
+    snap = snapshot(params.text_document.uri)
+    return None if snap is None else outline.inlay_hints(snap, params.range)
+
+
+@server.feature(types.TEXT_DOCUMENT_DOCUMENT_SYMBOL)
+@isolated()
+def on_document_symbol(
+    ls: MatdiffServer, params: types.DocumentSymbolParams
+) -> list[types.DocumentSymbol] | None:
+    snap = snapshot(params.text_document.uri)
+    return None if snap is None else outline.document_symbols(snap)
+
+
+@server.feature(types.TEXT_DOCUMENT_DEFINITION)
+@isolated()
+def on_definition(ls: MatdiffServer, params: types.DefinitionParams) -> types.Location | None:
+    snap = snapshot(params.text_document.uri)
+    return None if snap is None else navigation.definition(snap, params.position)
+
+
+@server.feature(types.TEXT_DOCUMENT_REFERENCES)
+@isolated()
+def on_references(ls: MatdiffServer, params: types.ReferenceParams) -> list[types.Location] | None:
+    snap = snapshot(params.text_document.uri)
+    include = params.context.include_declaration
+    return None if snap is None else navigation.references(snap, params.position, include)
+
+
+@server.feature(types.TEXT_DOCUMENT_PREPARE_RENAME)
+@isolated()
+def on_prepare_rename(
+    ls: MatdiffServer, params: types.PrepareRenameParams
+) -> types.PrepareRenamePlaceholder | None:
+    snap = snapshot(params.text_document.uri)
+    return None if snap is None else navigation.prepare_rename(snap, params.position)
+
+
+@server.feature(types.TEXT_DOCUMENT_RENAME, types.RenameOptions(prepare_provider=True))
+@isolated()
+def on_rename(ls: MatdiffServer, params: types.RenameParams) -> types.WorkspaceEdit | None:
+    snap = snapshot(params.text_document.uri)
+    return None if snap is None else navigation.rename(snap, params.position, params.new_name)
+
+
+@server.feature(types.TEXT_DOCUMENT_FORMATTING)
+@isolated()
+def on_formatting(
+    ls: MatdiffServer, params: types.DocumentFormattingParams
+) -> list[types.TextEdit] | None:
+    snap = snapshot(params.text_document.uri)
+    return None if snap is None else formatting.formatting(snap)
 
 
 @server.command("matdiff.derivative")
@@ -151,9 +301,10 @@ async def _load_settings(ls: MatdiffServer) -> None:
         return
     try:
         got = await ls.workspace_configuration_async(
-            types.ConfigurationParams(items=[types.ConfigurationItem(section="matdiff")]))  # fmt: skip
+            types.ConfigurationParams(items=[types.ConfigurationItem(section="matdiff")])
+        )
         _apply_settings(ls, got[0] if got else {})
-    except Exception:  # noqa: BLE001 — keep the defaults
+    except Exception:
         log.exception("could not read the settings")
         _apply_settings(ls, {})
 
