@@ -28,7 +28,10 @@ def analyze(text: str) -> DocumentModel:
         if isinstance(statement, ast.Definition):
             analyzer.later[statement.name.id] = statement.name.span
     for order, statement in enumerate(result.document.statements):
-        analyzer.statement(statement, order)
+        try:
+            analyzer.statement(statement, order)
+        except RecursionError:  # hundreds of nested operators: report, do not fail
+            analyzer.too_deep(statement, order)
     diagnostics = sorted(
         (*result.diagnostics, *analyzer.diagnostics), key=lambda d: (d.span.start, d.span.end)
     )
@@ -94,6 +97,14 @@ class _Analyzer:
                 data=tuple(sorted(data.items())),
             )
         )
+
+    def too_deep(self, statement: ast.Statement, order: int) -> None:
+        self.current = ""
+        self.error(statement.span, "this statement is nested too deeply to analyse", "too-deep")
+        if isinstance(statement, ast.Definition) and statement.name.id not in self.symbols:
+            self.symbols[statement.name.id] = Symbol(
+                statement.name.id, "definition", statement.name.span, statement.span, order=order
+            )
 
     # ------------------------------------------------------------------ statements
 

@@ -130,6 +130,9 @@ def parse_statement(chunk: Chunk, index: LineIndex) -> tuple[ast.Statement, Diag
         return _Builder(chunk.start).statement(tree), None
     except UnexpectedInput as exc:
         return _broken(chunk), _describe(exc, chunk, index)
+    except RecursionError:
+        span = Span(chunk.start, chunk.end)
+        return _broken(chunk), Diagnostic(span, "this statement is nested too deeply", "syntax")
     except Exception as exc:  # noqa: BLE001 — the parser must never fail
         span = Span(chunk.start, chunk.end)
         return _broken(chunk), Diagnostic(span, f"cannot parse this statement ({exc})", "syntax")
@@ -232,10 +235,20 @@ class _Builder:
 # ---------------------------------------------------------------- friendly syntax errors
 
 
+@functools.cache
+def _lexer() -> lark.Lark:
+    """The same grammar with a basic lexer, for tokenizing broken statements.
+
+    ``Lark.lex`` on the (contextual-lexer) parser builds a fresh lexer on every call, with
+    regex collision checks: about 40 ms per syntax error.  This one is built once.
+    """
+    return lark.Lark(grammar_text(), parser=None, lexer="basic")
+
+
 def _tokens(text: str) -> list[lark.Token]:
     out: list[lark.Token] = []
     try:
-        for token in lark_parser().lex(text):
+        for token in _lexer().lex(text):
             out.append(token)
     except UnexpectedInput:
         pass
