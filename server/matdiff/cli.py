@@ -84,7 +84,9 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--steps", action="store_true", help="show the derivation")
         p.set_defaults(run=_derivative)
     p = sub.add_parser("lsp", help="the language server, on stdin/stdout")
-    p.add_argument("--stdio", action="store_true", help="accepted and ignored (stdio is the default)")
+    p.add_argument(
+        "--stdio", action="store_true", help="accepted and ignored (stdio is the default)"
+    )
     p.set_defaults(run=_lsp)
     return parser
 
