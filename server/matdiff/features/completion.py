@@ -35,8 +35,8 @@ _DEFINITION = re.compile(r"^\s*[A-Za-z_]\w*\s*=(?!=)", re.S)
 _CALL_OPEN = re.compile(r"([A-Za-z_]\w*)\s*$")
 
 
-def _prefix(snap: Snapshot, offset: int) -> str:
-    """The text of the current statement up to ``offset``, comments blanked out."""
+def _prefix(snap: Snapshot, offset: int) -> tuple[int, str]:
+    """Where the current statement starts, and its text up to ``offset`` without comments."""
     statement = snap.statement_at(offset)
     line_start = snap.model.line_index.line_start(snap.model.line_index.line_col(offset)[0])
     start = line_start
@@ -44,7 +44,7 @@ def _prefix(snap: Snapshot, offset: int) -> str:
         start = statement.span.start
     text = snap.text[start:offset]
     text = re.sub(r"#[^\n]*", "", text)
-    return text.rsplit(";", 1)[-1]
+    return start, text.rsplit(";", 1)[-1]
 
 
 def open_call(prefix: str) -> tuple[str, int] | None:
@@ -120,7 +120,7 @@ def _dimensions(snap: Snapshot) -> list[types.CompletionItem]:
 
 def completion(snap: Snapshot, position: types.Position) -> types.CompletionList:
     offset = snap.offset(position)
-    prefix = _prefix(snap, offset)
+    start, prefix = _prefix(snap, offset)
     items: list[types.CompletionItem] = []
     call = open_call(prefix)
     if (m := _DECLARATION.match(prefix)) is not None:
@@ -135,12 +135,10 @@ def completion(snap: Snapshot, position: types.Position) -> types.CompletionList
         if call is not None and call[0] in language.SIZED:
             items = _dimensions(snap)
         else:
-            here = snap.statement_at(offset)
-            before = here.span.start if here is not None else offset
             items = [
                 _symbol_item(s)
                 for s in snap.model.symbols.values()
-                if s.kind != "dimension" and s.statement.end <= before
+                if s.kind != "dimension" and s.statement.end <= start
             ]
             items.extend(_function_items())
     elif re.fullmatch(r"\s*[A-Za-z_]*", prefix):
@@ -149,7 +147,7 @@ def completion(snap: Snapshot, position: types.Position) -> types.CompletionList
 
 
 def signature_help(snap: Snapshot, position: types.Position) -> types.SignatureHelp | None:
-    call = open_call(_prefix(snap, snap.offset(position)))
+    call = open_call(_prefix(snap, snap.offset(position))[1])
     if call is None or call[0] not in language.FUNCTIONS:
         return None
     func = language.FUNCTIONS[call[0]]

@@ -31,6 +31,9 @@ def symbol_at(snap: Snapshot, position: types.Position) -> tuple[ast.Name, Symbo
     if statement is None:
         return None
     name = name_at(statement, offset)
+    if name is None and isinstance(statement, ast.Declaration):
+        words = (statement.type.kind, *statement.properties)
+        name = next((n for n in words if _touches(n.span, offset)), None)
     if name is None and isinstance(statement, ast.Broken):
         name = next((n for n in _broken_names(snap, statement) if _touches(n.span, offset)), None)
     if name is None:

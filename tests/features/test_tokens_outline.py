@@ -1,0 +1,136 @@
+"""Semantic tokens, inlay hints and document symbols."""
+
+from __future__ import annotations
+
+import pytest
+from lsprotocol import types
+
+from matdiff.base.spans import Encoding
+from matdiff.features.outline import document_symbols, inlay_hints
+from matdiff.features.snapshot import Snapshot
+from matdiff.features.tokens import LEGEND, TOKEN_MODIFIERS, TOKEN_TYPES, decode, semantic_tokens
+
+from .helpers import ENCODINGS, URI, position, units
+
+DOC = (
+    "A : matrix(m, n)  # a matrix\n"
+    "const x : vector(n)\n"
+    "S : matrix(3, 3) symmetric\n"
+    "r = A*x\n"
+    "f = norm2(r)^2 + tr(S)\n"
+    "g = (xᵀ ∘ xᵀ)*x + 1; h = rᵀ*r\n"
+    "bad = (A *\n"
+)
+
+EXPECTED = [
+    ("A", "parameter", {"declaration", "matrix"}),
+    ("matrix", "type", {"defaultLibrary"}),
+    ("m", "typeParameter", {"declaration"}),
+    ("n", "typeParameter", {"declaration"}),
+    ("const", "keyword", set()),
+    ("x", "parameter", {"declaration", "readonly", "vector"}),
+    ("vector", "type", {"defaultLibrary"}),
+    ("n", "typeParameter", set()),
+    ("S", "parameter", {"declaration", "matrix"}),
+    ("matrix", "type", {"defaultLibrary"}),
+    ("3", "number", set()),
+    ("3", "number", set()),
+    ("symmetric", "keyword", set()),
+    ("r", "variable", {"definition", "vector"}),
+    ("A", "parameter", {"matrix"}),
+    ("x", "parameter", {"readonly", "vector"}),
+    ("f", "variable", {"definition", "scalar"}),
+    ("norm2", "function", {"defaultLibrary"}),
+    ("r", "variable", {"vector"}),
+    ("2", "number", set()),
+    ("tr", "function", {"defaultLibrary"}),
+    ("S", "parameter", {"matrix"}),
+    ("g", "variable", {"definition", "scalar"}),
+    ("x", "parameter", {"readonly", "vector"}),
+    ("x", "parameter", {"readonly", "vector"}),
+    ("x", "parameter", {"readonly", "vector"}),
+    ("1", "number", set()),
+    ("h", "variable", {"definition", "scalar"}),
+    ("r", "variable", {"vector"}),
+    ("r", "variable", {"vector"}),
+]
+
+
+@pytest.mark.parametrize("encoding", ENCODINGS)
+def test_semantic_tokens(encoding: Encoding) -> None:
+    snap = Snapshot.of(URI, DOC, encoding=encoding)
+    data = semantic_tokens(snap).data
+    assert decode(snap, data) == EXPECTED
+
+
+@pytest.mark.parametrize("encoding", ENCODINGS)
+def test_semantic_token_columns_after_unicode(encoding: Encoding) -> None:
+    """Raw data: the third ``x`` on ``g = (xᵀ ∘ xᵀ)*x`` starts after ``ᵀ ∘ ᵀ``."""
+    snap = Snapshot.of(URI, DOC, encoding=encoding)
+    data = list(semantic_tokens(snap).data)
+    rows = [data[i : i + 5] for i in range(0, len(data), 5)]
+    line = DOC.split("\n")[5]
+    absolute: list[tuple[int, int, int]] = []
+    ln = ch = 0
+    for dl, dc, length, _, _ in rows:
+        ln, ch = ln + dl, (ch + dc if dl == 0 else dc)
+        if ln == 5:
+            absolute.append((ch, length, 0))
+    starts = [i for i, c in enumerate(line) if c in "gxhr1"]
+    assert [a[0] for a in absolute] == [units(line[:i], encoding) for i in starts]
+
+
+def test_legend() -> None:
+    assert LEGEND.token_types == TOKEN_TYPES
+    assert LEGEND.token_modifiers == TOKEN_MODIFIERS
+    assert len(TOKEN_MODIFIERS) <= 32
+
+
+@pytest.mark.parametrize("encoding", ENCODINGS)
+def test_inlay_hints(encoding: Encoding) -> None:
+    snap = Snapshot.of(URI, DOC, encoding=encoding)
+    whole = types.Range(start=position(DOC, 0, encoding), end=position(DOC, len(DOC), encoding))
+    hints = inlay_hints(snap, whole)
+    got = [(h.position, h.label) for h in hints]
+    expected = [
+        ("r", ": m×1"),
+        ("f", ": scalar"),
+        ("g", ": scalar"),
+        ("h", ": scalar"),
+    ]
+    assert [label for _, label in got] == [label for _, label in expected]
+    for (pos, _), (name, _) in zip(got, expected, strict=True):
+        offset = DOC.index(f"{name} = ") + len(name)
+        assert pos == position(DOC, offset, encoding)
+
+
+def test_inlay_hints_in_range() -> None:
+    snap = Snapshot.of(URI, DOC)
+    only_line_4 = types.Range(
+        start=position(DOC, DOC.index("f =")), end=position(DOC, DOC.index("g ="))
+    )
+    assert [h.label for h in inlay_hints(snap, only_line_4)] == [": scalar"]
+
+
+def test_document_symbols() -> None:
+    snap = Snapshot.of(URI, DOC)
+    got = [(s.name, s.kind, s.detail) for s in document_symbols(snap)]
+    assert got == [
+        ("A", types.SymbolKind.Variable, "m×n"),
+        ("x", types.SymbolKind.Constant, "const n×1"),
+        ("S", types.SymbolKind.Variable, "3×3 symmetric"),
+        ("r", types.SymbolKind.Function, "m×1"),
+        ("f", types.SymbolKind.Function, "scalar"),
+        ("g", types.SymbolKind.Function, "scalar"),
+        ("h", types.SymbolKind.Function, "scalar"),
+        ("bad", types.SymbolKind.Function, "unknown shape"),
+    ]
+    for sym in document_symbols(snap):
+        r, s = sym.range, sym.selection_range
+        assert (r.start.line, r.start.character) <= (s.start.line, s.start.character)
+        assert (s.end.line, s.end.character) <= (r.end.line, r.end.character)
+
+
+def test_redeclaration_is_one_symbol() -> None:
+    snap = Snapshot.of(URI, "x : scalar\nx : vector(n)\n")
+    assert [s.name for s in document_symbols(snap)] == ["x"]
