@@ -227,7 +227,7 @@ def _symmetric(e: Expr) -> bool:
     if isinstance(e, Differential):
         return symmetric(e.var)
     if isinstance(e, Const):
-        return e.name in ("eye", "zeros") or (e.name == "ones" and e.shape.is_square)
+        return e.name == "eye" or (e.name in ("zeros", "ones") and e.shape.is_square)
     if isinstance(e, Unary) and e.op in ("inv", "adj", "matpow"):
         return symmetric(e.arg)
     if isinstance(e, Unary) and e.op == "diag":

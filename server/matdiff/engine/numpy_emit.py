@@ -80,7 +80,7 @@ class _Emitter:
 
     def atom_code(self, code: str) -> str:
         """``code`` wrapped in parentheses unless it is already one operand."""
-        if (code.startswith("(") and code.endswith(")")) or code.replace("_", "").isalnum():
+        if (code.startswith("(") and _balanced_call(code)) or code.replace("_", "").isalnum():
             return code
         if code.startswith("np.") and code.endswith(")") and _balanced_call(code):
             return code
@@ -134,9 +134,7 @@ class _Emitter:
 
     def factor(self, e: E.Expr) -> str:
         code = self(e)
-        return (
-            f"({code})" if (" + " in code or " - " in code) and not code.startswith("(") else code
-        )
+        return self.atom_code(code) if (" + " in code or " - " in code) else code
 
     def as2d(self, e: E.Expr) -> str:
         k = kind(e.shape)

@@ -25,7 +25,16 @@ def simplify(e: E.Expr) -> E.Expr:
             memo[id(n)] = got
         return got
 
+    # Rebuilding a node through the constructors can create sub-expressions that this pass
+    # never visited (a product distributed or transposed into a new sum), so run to a fixed
+    # point: that is what makes simplify idempotent.  It converges in two or three passes.
     out = go(e)
+    for _ in range(8):
+        memo.clear()
+        again = go(out)
+        if again is out:
+            break
+        out = again
     return out
 
 
