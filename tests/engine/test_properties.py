@@ -73,7 +73,7 @@ def _square(k: str) -> bool:
 
 
 @st.composite
-def expression(draw: st.DrawFn, shape: tuple[str, str], depth: int) -> str:  # noqa: C901
+def expression(draw: st.DrawFn, shape: tuple[str, str], depth: int) -> str:
     r, c = shape
     if depth <= 0 or draw(st.integers(0, 9)) == 0:
         return draw(st.sampled_from(LEAVES[shape]))
@@ -244,7 +244,7 @@ def check_example(ex: Example) -> None:
 
         # (a) NumPy emission: §6 shape, the same numbers, and finite differences
         code = d.emit("numpy")
-        got = np.asarray(eval(code, numpy_env(env)), dtype=float)  # noqa: S307
+        got = np.asarray(eval(code, numpy_env(env)), dtype=float)
         assert got.shape == numpy_shape(d.result, env), (code, got.shape)
         close(got.reshape(R.shape), R, rtol=1e-6)
         if kind == "hessian":

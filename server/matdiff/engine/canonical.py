@@ -10,6 +10,8 @@ vec(A dX B) = (Bᵀ ⊗ A) vec dX, vec(dXᵀ) = K vec dX and vec(A ∘ dX) = dia
 
 from __future__ import annotations
 
+from fractions import Fraction
+
 from matdiff.engine import expr as E
 from matdiff.engine.expr import EngineError
 from matdiff.engine.shape import Dim, Shape
@@ -157,5 +159,5 @@ def project(G: E.Expr, x: E.Var) -> E.Expr:
     if "diagonal" in x.props:
         return E.diag(E.diagpart(G))
     if x.props & {"symmetric", "spd"}:
-        return E.scale(E.Fraction(1, 2), E.add(G, E.transpose(G)))
+        return E.scale(Fraction(1, 2), E.add(G, E.transpose(G)))
     return G

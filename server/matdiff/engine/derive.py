@@ -29,7 +29,7 @@ def derivative(f: E.Expr, x: E.Var, kind: Kind) -> E.Expr:
         if not f.is_scalar:
             raise EngineError("the Hessian needs a scalar function")
         g = gradient(f, x, structured=False)
-        return simplify(_numerator(g if not x.is_scalar else g, x))
+        return simplify(_numerator(g, x))
     return simplify(_numerator(f, x))
 
 
@@ -74,7 +74,7 @@ def steps(f: E.Expr, x: E.Var, limit: int = 60) -> list[Step]:
             raise EngineError("the derivation is too long to show step by step")
         names: list[str] = []
 
-        def expand(n: E.Expr) -> E.Expr:
+        def expand(n: E.Expr, names: list[str] = names) -> E.Expr:
             if isinstance(n, E.Derivative):
                 name = rule_name(n.arg, x)
                 if name not in names:

@@ -66,6 +66,11 @@ def _kron(e: E.Expr, d: D) -> E.Expr:
     return E.add(E.kron(d(e.left), e.right), E.kron(e.left, d(e.right)))
 
 
+def _inv_sqrt_one_minus_square(x: E.Expr) -> E.Expr:
+    """(1 − x²)^(−1/2), entry by entry: arcsin' (and −arccos')."""
+    return E.epow(E.sub(E.ones(x.shape), E.epow(x, E.num(2))), E.num(Fraction(-1, 2)))
+
+
 # σ'(X) for each element-wise σ, as a function of X and σ(X)
 _PRIME: dict[str, Callable[[E.Expr, E.Expr], E.Expr]] = {
     "exp": lambda x, y: y,
@@ -73,8 +78,8 @@ _PRIME: dict[str, Callable[[E.Expr, E.Expr], E.Expr]] = {
     "sin": lambda x, y: E.elementwise("cos", x),
     "cos": lambda x, y: E.neg(E.elementwise("sin", x)),
     "tan": lambda x, y: E.add(E.ones(x.shape), E.epow(y, E.num(2))),
-    "arcsin": lambda x, y: E.epow(E.sub(E.ones(x.shape), E.epow(x, E.num(2))), E.num(Fraction(-1, 2))),
-    "arccos": lambda x, y: E.neg(E.epow(E.sub(E.ones(x.shape), E.epow(x, E.num(2))), E.num(Fraction(-1, 2)))),
+    "arcsin": lambda x, y: _inv_sqrt_one_minus_square(x),
+    "arccos": lambda x, y: E.neg(_inv_sqrt_one_minus_square(x)),
     "arctan": lambda x, y: E.epow(E.add(E.ones(x.shape), E.epow(x, E.num(2))), E.num(-1)),
     "tanh": lambda x, y: E.sub(E.ones(x.shape), E.epow(y, E.num(2))),
     "sqrt": lambda x, y: E.scale(Fraction(1, 2), E.epow(y, E.num(-1))),
@@ -101,7 +106,7 @@ def _elementwise(e: E.Expr, d: D) -> E.Expr:
     return E.hadamard(_PRIME[e.fn](x, e), d(x))
 
 
-def _unary(e: E.Expr, d: D) -> E.Expr:  # noqa: C901 — one branch per function
+def _unary(e: E.Expr, d: D) -> E.Expr:  # one branch per function
     assert isinstance(e, E.Unary)
     x = e.arg
     dx = d(x)
@@ -131,8 +136,8 @@ def _unary(e: E.Expr, d: D) -> E.Expr:  # noqa: C901 — one branch per function
         inner = E.mul(E.transpose(s), dx) if col else E.mul(dx, E.transpose(s))
         return E.sub(E.hadamard(s, dx), E.mul(s, inner))
     if op == "logsumexp":
-        s = E.softmax(x)
-        return E.mul(E.transpose(s), dx) if x.shape.is_column else E.mul(dx, E.transpose(s))
+        sm = E.softmax(x)
+        return E.mul(E.transpose(sm), dx) if x.shape.is_column else E.mul(dx, E.transpose(sm))
     raise AssertionError(op)
 
 

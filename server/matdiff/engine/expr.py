@@ -238,7 +238,7 @@ def _symmetric(e: Expr) -> bool:
         return all(symmetric(c) for c in e.children)
     if isinstance(e, Prod):
         chain = e.chain
-        return len(chain) == 1 and symmetric(chain[0]) or _palindrome_symmetric(chain)
+        return (len(chain) == 1 and symmetric(chain[0])) or _palindrome_symmetric(chain)
     return False
 
 
@@ -475,9 +475,8 @@ def power(base: Expr, exponent: Expr) -> Expr:
             return ONE_SCALAR
         if k == 1:
             return base
-        if isinstance(base, Num):
-            if k.denominator == 1 and (base.value != 0 or k > 0):
-                return num(base.value**k.numerator if k > 0 else 1 / base.value ** (-k.numerator))
+        if isinstance(base, Num) and k.denominator == 1 and (base.value != 0 or k > 0):
+            return num(base.value**k.numerator if k > 0 else 1 / base.value ** (-k.numerator))
         if isinstance(base, Power) and isinstance(base.exponent, Num) and k.denominator == 1:
             return power(base.base, num(base.exponent.value * k))
         if isinstance(base, Prod) and base.scalars and not base.chain and k.denominator == 1:
@@ -511,7 +510,7 @@ def transpose(e: Expr) -> Expr:
 
 
 def _transpose(e: Expr) -> Expr:
-    if e.is_scalar or symmetric(e) and not isinstance(e, Sum):
+    if e.is_scalar or (symmetric(e) and not isinstance(e, Sum)):
         return e
     if isinstance(e, Transpose):
         return e.arg
@@ -568,7 +567,11 @@ def hadamard(*factors: Expr) -> Expr:
     powers: dict[Expr, Expr] = {}
     order: list[Expr] = []
     for it in items:
-        base, k = (it.arg, it.param) if isinstance(it, Elementwise) and it.fn == "pow" else (it, ONE_SCALAR)
+        base, k = (
+            (it.arg, it.param)
+            if isinstance(it, Elementwise) and it.fn == "pow"
+            else (it, ONE_SCALAR)
+        )
         assert k is not None
         if base in powers:
             powers[base] = add(powers[base], k)

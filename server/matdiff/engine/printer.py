@@ -7,6 +7,7 @@ vectors are 1-D arrays.
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 from fractions import Fraction
 
@@ -222,12 +223,15 @@ class Printer:
     def join(self, texts: list[str]) -> str:
         if self.s.name != "text":
             return self.s.times.join(texts)
+        # Juxtapose as the tutorial does (2xᵀ, 2x(Wx + b)ᵀ, AᵀBᵀ) where both neighbouring
+        # factors are one letter, a number or a bracket; a dot where a longer name would run
+        # into its neighbour (W·mu).  Decided by the factors, not by the text built so far.
         out = texts[0]
-        for t in texts[1:]:
-            prev = out.rstrip(_MARKS) or out
-            tight = (
-                len(prev.split("(")[-1]) <= 1 or prev.endswith(")") or prev[-1].isdigit()
-            ) and (t[0] == "(" or len(_head(t)) <= 1)
+        for last, t in itertools.pairwise(texts):
+            prev = last.rstrip(_MARKS) or last
+            tight = (len(prev) <= 1 or prev.endswith(")") or prev.isdigit()) and (
+                t[0] == "(" or len(_head(t)) <= 1
+            )
             out += ("" if tight else "·") + t
         return out
 
@@ -312,7 +316,7 @@ class Printer:
 def _head(t: str) -> str:
     out = ""
     for ch in t:
-        if ch.isalnum() or ch == "_":
+        if (ch.isalnum() or ch == "_") and ch not in _MARKS:  # ᵀ is a letter to isalnum
             out += ch
         else:
             break

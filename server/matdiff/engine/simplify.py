@@ -52,11 +52,11 @@ def _factor(s: E.Sum) -> E.Expr:
     while True:
         groups: dict[tuple[object, ...], list[int]] = {}
         for i, t in enumerate(terms):
-            scalar, chain = _parts(t)
+            _, chain = _parts(t)
             if len(chain) >= 2:
                 for j in range(len(chain)):
-                    key = ("pos", chain[:j], chain[j + 1 :], j)
-                    groups.setdefault(key, []).append(i)
+                    pos: tuple[object, ...] = ("pos", chain[:j], chain[j + 1 :], j)
+                    groups.setdefault(pos, []).append(i)
             if chain and not t.is_scalar:
                 groups.setdefault(("chain", chain), []).append(i)
         best = max(
@@ -68,14 +68,14 @@ def _factor(s: E.Sum) -> E.Expr:
         picked = [terms[i] for i in members]
         sign = -1 if all(E.split_coef(t)[0] < 0 for t in picked) else 1
         if key[0] == "chain":
-            chain = key[1]
-            assert isinstance(chain, tuple)
+            common = key[1]
+            assert isinstance(common, tuple)
             inner = E.add(*(E.scale(sign, _parts(t)[0]) for t in picked))
-            merged = E.scale(sign, E.mul(inner, *chain))
+            merged = E.scale(sign, E.mul(inner, *common))
         else:
-            _, before, after, j = key
-            assert isinstance(before, tuple) and isinstance(after, tuple) and isinstance(j, int)
-            inner = E.add(*(E.mul(E.scale(sign, _parts(t)[0]), _parts(t)[1][j]) for t in picked))
+            _, before, after, at = key
+            assert isinstance(before, tuple) and isinstance(after, tuple) and isinstance(at, int)
+            inner = E.add(*(E.mul(E.scale(sign, _parts(t)[0]), _parts(t)[1][at]) for t in picked))
             merged = E.scale(sign, E.mul(*before, inner, *after))
         terms = [t for i, t in enumerate(terms) if i not in members] + [merged]
         if len(terms) == 1:
