@@ -75,3 +75,10 @@ async def open_doc(
 
 def close_doc(client: LanguageClient, uri: str) -> None:
     client.text_document_did_close(types.DidCloseTextDocumentParams(text_document=doc(uri)))
+
+
+def drain(client: LanguageClient) -> None:
+    """Forget the diagnostics published so far (before waiting for a re-publication)."""
+    queue: asyncio.Queue[types.PublishDiagnosticsParams] = client.published  # type: ignore[attr-defined]
+    while not queue.empty():
+        queue.get_nowait()

@@ -76,6 +76,7 @@ class MatdiffServer(LanguageServer):
         super().__init__("matdiff", __version__, protocol_cls=MatdiffProtocol)
         self.snapshots: dict[str, Snapshot] = {}
         self.settings = Settings()
+        self.exit_before_shutdown = False
 
     def encoding(self) -> Encoding:
         raw = self.workspace.position_encoding
@@ -280,6 +281,11 @@ def on_derivative(ls: MatdiffServer, args: Any = None, *rest: Any) -> dict[str, 
     return commands.derivative(snap, request)
 
 
+@server.feature(types.EXIT)
+def on_exit(ls: MatdiffServer, params: Any = None) -> None:
+    ls.exit_before_shutdown = not ls.protocol._shutdown
+
+
 @server.feature(types.INITIALIZED)
 async def on_initialized(ls: MatdiffServer, params: types.InitializedParams) -> None:
     await _load_settings(ls)
@@ -316,5 +322,6 @@ def _apply_settings(ls: MatdiffServer, raw: object) -> None:
 
 
 def main(args: list[str] | None = None) -> int:
+    """Serve on stdio; the exit code is 0 after ``shutdown`` (or end of input), else 1."""
     server.start_io()
-    return 0
+    return 1 if server.exit_before_shutdown else 0
