@@ -482,6 +482,8 @@ class _Analyzer:
             return self.sized(node, name, node.args)
         if name in language.DERIVATIVES:
             return self.derivative(node, name)
+        if name == "unvec":
+            return self.unvec(node)
         args = [self.expr(a) for a in node.args]
         if any(a is None for a in args):
             return None
@@ -523,6 +525,20 @@ class _Analyzer:
         y = args[1]
         return Shape(x.rows * y.rows, x.cols * y.cols)
 
+    def unvec(self, node: ast.Call) -> Shape | None:
+        v_node, *size_nodes = node.args
+        v = self.expr(v_node)
+        dims = [self.size_argument(a, "unvec") for a in size_nodes]
+        if v is None or dims[0] is None or dims[1] is None:
+            return None
+        v = self.resolve(v)
+        shape = Shape(dims[0], dims[1])
+        if not (v.is_column and self.unify(v.rows, shape.size)):
+            self.shape_error(v_node.span, f"unvec to {shape} needs a vector of length "
+                             f"{shape.size}; {self.show(v_node, v)} is not", v_node)  # fmt: skip
+            return None
+        return shape
+
     def sized(self, node: ast.Expr, kind: str, args: tuple[ast.Expr, ...]) -> Shape | None:
         dims: list[Dim] = []
         for arg in args:
@@ -530,6 +546,9 @@ class _Analyzer:
             if dim is None:
                 return None
             dims.append(dim)
+        if kind == "commutation":
+            size = dims[0] * dims[1]
+            return Shape(size, size)
         if kind == "eye":
             if dims:
                 return Shape(dims[0], dims[0])
@@ -542,6 +561,10 @@ class _Analyzer:
         return Shape(self.fresh(node.span, kind, "r"), self.fresh(node.span, kind, "c"))
 
     def size_argument(self, arg: ast.Expr, kind: str) -> Dim | None:
+        if isinstance(arg, ast.Binary) and arg.op == "*":  # a product of sizes: eye(m*n)
+            left = self.size_argument(arg.left, kind)
+            right = self.size_argument(arg.right, kind) if left is not None else None
+            return None if left is None or right is None else left * right
         if isinstance(arg, ast.Number) and arg.text.isdigit() and int(arg.text) > 0:
             return Dim.of(int(arg.text))
         if isinstance(arg, ast.Name):

@@ -14,7 +14,7 @@ from matdiff.analysis.model import DocumentModel, Symbol
 from matdiff.base import language
 from matdiff.engine import expr as E
 from matdiff.engine.expr import EngineError
-from matdiff.engine.shape import SCALAR, Shape
+from matdiff.engine.shape import SCALAR, Dim, Shape
 from matdiff.syntax import ast
 
 _SIMPLE = {
@@ -121,6 +121,15 @@ class Lowering:
         assert k is not None
         return E.matpow(a, k)
 
+    def size(self, node: ast.Expr) -> Dim:
+        """A size argument (a checked dimension expression) as a Dim."""
+        if isinstance(node, ast.Binary):
+            return self.size(node.left) * self.size(node.right)
+        if isinstance(node, ast.Number):
+            return Dim.of(int(node.text))
+        assert isinstance(node, ast.Name)
+        return Dim.of(node.id)
+
     def sized(self, node: ast.Expr, kind: str) -> E.Expr:
         shape = self.shape(node)
         if kind == "eye":
@@ -130,7 +139,12 @@ class Lowering:
     def call(self, node: ast.Call) -> E.Expr:
         name = node.func.id
         if name in language.SIZED:
+            if name == "commutation":
+                m, n = (self.size(a) for a in node.args)
+                return E.commutation(m, n)
             return self.sized(node, name)
+        if name == "unvec":
+            return E.unvec(self.expr(node.args[0]), self.shape(node))
         if name in language.DERIVATIVES:
             return self.derivative(node, name)
         args = [self.expr(a) for a in node.args]

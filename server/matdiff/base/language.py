@@ -57,13 +57,15 @@ _FUNCTIONS = [
     Function("eye", ("n",), "identity matrix of size n (inferred when omitted)", 0),
     Function("ones", ("m", "n"), "matrix or vector of ones (size inferred when omitted)", 0),
     Function("zeros", ("m", "n"), "matrix or vector of zeros (size inferred when omitted)", 0),
+    Function("commutation", ("m", "n"), "commutation matrix K: K·vec(A) = vec(Aᵀ) for A m×n"),
+    Function("unvec", ("v", "m", "n"), "the m×n matrix whose columns, stacked, are v"),
     Function("grad", ("f", "X"), "gradient of scalar f by X (shape of X)"),
     Function("diff", ("f", "X"), "derivative of f by X, numerator layout"),
     Function("jacobian", ("y", "x"), "Jacobian dy/dx (numerator layout)"),
     Function("hessian", ("f", "x"), "Hessian of scalar f by x"),
 ]
 FUNCTIONS: dict[str, Function] = {f.name: f for f in _FUNCTIONS}
-SIZED = ("eye", "ones", "zeros")  # their arguments are dimensions, not expressions
+SIZED = ("eye", "ones", "zeros", "commutation")  # their arguments are dimensions
 DERIVATIVES = ("grad", "diff", "jacobian", "hessian")
 # Names that stand for a value on their own, without a call: their size comes from context.
 BARE_CONSTANTS = {"I": "eye", "eye": "eye", "ones": "ones", "zeros": "zeros"}

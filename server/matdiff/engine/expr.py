@@ -609,6 +609,8 @@ def kron(a: Expr, b: Expr) -> Expr:
     shape = Shape(a.shape.rows * b.shape.rows, a.shape.cols * b.shape.cols)
     if is_identity(ra) and is_identity(rb):
         return scale(ca * cb, identity(shape.rows))
+    if isinstance(ra, Const) and isinstance(rb, Const) and ra.name == rb.name == "ones":
+        return scale(ca * cb, ones(shape))
     if ra.shape.is_column and rb.shape.is_row:  # x ⊗ yᵀ = x yᵀ
         return scale(ca * cb, mul(ra, rb))
     if ra.shape.is_row and rb.shape.is_column:  # xᵀ ⊗ y = y xᵀ
@@ -878,6 +880,8 @@ def diagpart(x: Expr) -> Expr:
 
 
 def vec(x: Expr) -> Expr:
+    if isinstance(x, Const) and x.name in ("ones", "zeros"):
+        return _const(x.name, Shape(x.shape.size, Dim())) if not x.shape.is_row else transpose(x)
     if x.shape.is_column:
         return x
     if x.shape.is_row:
@@ -895,6 +899,8 @@ def unvec(v: Expr, shape: Shape) -> Expr:
         return transpose(v)
     if isinstance(v, Unary) and v.op == "vec" and v.arg.shape == shape:
         return v.arg
+    if isinstance(v, Const) and v.name in ("ones", "zeros"):
+        return _const(v.name, shape)
     return unary("unvec", v, shape)
 
 

@@ -149,29 +149,11 @@ class Printer:
         return f"{symbol}{_subscript(sub)}", ATOM
 
     def dsl_sized(self, name: str, r: Dim, c: Dim) -> tuple[str, int]:
-        """eye/ones/zeros whose sizes may be products: kron of simple ones."""
-
-        def simple(d: Dim) -> bool:
-            return len(d.syms) + (d.coef != 1) <= 1
-
-        if simple(r) and simple(c):
-            if name == "eye":
-                return f"eye({r})", ATOM
-            return (f"{name}({r})" if c.is_one else f"{name}({r}, {c})"), ATOM
-        if name == "zeros":
-            inner, _ = self.dsl_sized("ones", r, c)
-            return f"0*{inner}", PROD
-        rf = _factors(r)
-        cf = _factors(c) if name != "eye" else rf
-        while len(cf) < len(rf):
-            cf.append(Dim())
-        while len(rf) < len(cf):
-            rf.append(Dim())
-        parts = [self.dsl_sized(name, a, b)[0] for a, b in zip(rf, cf, strict=True)]
-        out = parts[0]
-        for p in parts[1:]:
-            out = f"kron({out}, {p})"
-        return out, ATOM
+        """eye/ones/zeros in the language; sizes may be products (``eye(m*n)``)."""
+        rows, cols = dim_text(r, self.s), dim_text(c, self.s)
+        if name == "eye":
+            return f"eye({rows})", ATOM
+        return (f"{name}({rows})" if c.is_one else f"{name}({rows}, {cols})"), ATOM
 
     def sum(self, e: E.Sum) -> tuple[str, int]:
         out = ""
@@ -328,13 +310,6 @@ def _subscript(text: str) -> str:
     if all(ch.isdigit() for ch in text):
         return text.translate(table)
     return f"_{text}"
-
-
-def _factors(d: Dim) -> list[Dim]:
-    out = [Dim.of(s) for s in d.syms]
-    if d.coef != 1:
-        out.insert(0, Dim.of(d.coef))
-    return out or [Dim()]
 
 
 to_text = Printer(TEXT)
