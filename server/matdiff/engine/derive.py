@@ -73,16 +73,20 @@ def steps(f: E.Expr, x: E.Var, limit: int = 60) -> list[Step]:
         if len(out) > limit:
             raise EngineError("the derivation is too long to show step by step")
         names: list[str] = []
+        done: dict[E.Expr, E.Expr] = {}
 
-        def expand(n: E.Expr, names: list[str] = names) -> E.Expr:
+        def expand(n: E.Expr, names: list[str] = names, done: dict[E.Expr, E.Expr] = done) -> E.Expr:
             if isinstance(n, E.Derivative):
-                name = rule_name(n.arg, x)
-                if name not in names:
-                    names.append(name)
-                return rule_for(n.arg).apply(n.arg, lambda c: E.derivative_of(c, x))
+                if n not in done:
+                    name = rule_name(n.arg, x)
+                    if name not in names:
+                        names.append(name)
+                    done[n] = rule_for(n.arg).apply(n.arg, lambda c: E.derivative_of(c, x))
+                return done[n]
             return E.rebuild(n, tuple(expand(c) for c in n.children)) if n.children else n
 
-        current = expand(current)
+        # a d(·) that this step expanded is expanded wherever the step's rules produced it too
+        current = E.substitute(expand(current), done)
         out.append(Step(current, "; ".join(names)))
     return out + _canonical_steps(current, f, x)
 

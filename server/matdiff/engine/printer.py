@@ -180,8 +180,11 @@ class Printer:
                 num_parts.append((self.p(f)[0], 0))
             else:
                 num_parts.append((self.wrap(f, PROD + 1), 0))
-        for f in e.chain:
-            num_parts.append((self.wrap(f, PROD + 1), 1))
+        for k, f in enumerate(e.chain):
+            text = self.wrap(f, PROD + 1)
+            if self.s.name == "text" and isinstance(f, E.Differential) and k + 1 < len(e.chain):
+                text = f"({text})"  # the tutorial's (dW)x: the differential is of W alone
+            num_parts.append((text, 1))
         coef = e.coef
         sign = "-" if coef < 0 else ""
         coef = abs(coef)
@@ -211,8 +214,8 @@ class Printer:
         out = texts[0]
         for last, t in itertools.pairwise(texts):
             prev = last.rstrip(_MARKS) or last
-            tight = (len(prev) <= 1 or prev.endswith(")") or prev.isdigit()) and (
-                t[0] == "(" or len(_head(t)) <= 1
+            tight = (_short(prev) or prev.endswith(")") or prev.isdigit()) and (
+                t[0] == "(" or _short(_head(t))
             )
             out += ("" if tight else "·") + t
         return out
@@ -293,6 +296,11 @@ class Printer:
             return self.call("unvec", self(a), dim_text(e.shape.rows, s), dim_text(e.shape.cols, s))
         name = {"diagpart": "diag", "sumall": "sum"}.get(op, op)
         return self.call(name, self(a))
+
+
+def _short(word: str) -> bool:
+    """One letter, or the differential of a one-letter name (dX): juxtaposes cleanly."""
+    return len(word) <= 1 or (len(word) == 2 and word[0] == "d" and word[1].isalpha())
 
 
 def _head(t: str) -> str:
