@@ -14,7 +14,6 @@ from matdiff.engine import expr as E
 from matdiff.engine import verify
 from matdiff.engine.evaluate import Array, evaluate
 
-DSL_GAPS = {"unknown function 'commutation'", "unknown function 'unvec'; did you mean 'vec'?"}
 Known = str | Callable[[Mapping[str, Any]], Array]
 
 
@@ -93,19 +92,12 @@ def check_emissions(d: Derivation, document: str, sampling: dict[str, Any] | Non
     model = analyze(document + f"\nours__ = {dsl}\n")
     messages = {x.message for x in model.diagnostics}
     rng = np.random.default_rng(seed)
-    if messages and messages <= DSL_GAPS:
-        # FIXME: the language has no commutation matrix K (vec Xᵀ = K vec X) and no unvec
-        # (the adjoint of a Kronecker product by its factor), so results that need them print
-        # a dsl that does not re-parse (LANGUAGE.md §5).  Adding them is a language change
-        # (base/language.py, analysis); until then this asserts the current behaviour.
-        env = verify.environment([d.f, d.result], rng, sampling)
-    else:
-        assert not messages, (dsl, messages)
-        sym = model.symbols["ours__"]
-        assert sym.shape == d.result.shape, (dsl, sym.shape, d.result.shape)
-        ours = Lowering(model).definition("ours__")
-        env = verify.environment([d.f, d.result, ours], rng, sampling)
-        close(evaluate(ours, env), evaluate(d.result, env))
+    assert not messages, (dsl, messages)
+    sym = model.symbols["ours__"]
+    assert sym.shape == d.result.shape, (dsl, sym.shape, d.result.shape)
+    ours = Lowering(model).definition("ours__")
+    env = verify.environment([d.f, d.result, ours], rng, sampling)
+    close(evaluate(ours, env), evaluate(d.result, env))
     want = evaluate(d.result, env)
     code = d.emit("numpy")
     value = eval(code, numpy_env(env))
