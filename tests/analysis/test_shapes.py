@@ -22,6 +22,12 @@ c : scalar
 """
 
 SHAPES = [
+    # language extensions: commutation matrix, unvec, products of sizes
+    ("commutation(m, n)", "m·n×m·n"),
+    ("commutation(m, n)*vec(A)", "m·n×1"),
+    ("unvec(vec(A), m, n)", "m×n"),
+    ("eye(m*n)", "m·n×m·n"),
+    ("ones(m*n, 2)", "m·n×2"),
     # sums, products, element-wise
     ("A + C", "m×n"),
     ("A - C", "m×n"),
