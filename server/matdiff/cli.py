@@ -52,7 +52,12 @@ def _derivative(args: argparse.Namespace) -> int:
     from matdiff import derivatives
 
     text = _read(args.file)
-    kind = {"grad": "gradient", "diff": "numerator", "hessian": "hessian"}[args.command]
+    kinds: dict[str, derivatives.Kind] = {
+        "grad": "gradient",
+        "diff": "numerator",
+        "hessian": "hessian",
+    }
+    kind = kinds[args.command]
     print(derivatives.render(text, args.of, args.wrt, kind, args.emit, args.steps))
     return 0
 

@@ -24,7 +24,12 @@ from matdiff.engine.verify import verify
 
 Kind = Literal["gradient", "numerator", "hessian"]
 Emit = Literal["text", "dsl", "numpy", "latex"]
-EMITTERS: dict[str, Callable[[E.Expr], str]] = {"text": to_text, "dsl": to_dsl, "latex": to_latex, "numpy": to_numpy}
+EMITTERS: dict[str, Callable[[E.Expr], str]] = {
+    "text": to_text,
+    "dsl": to_dsl,
+    "latex": to_latex,
+    "numpy": to_numpy,
+}
 MAX_NODES = 20_000
 SECONDS = 10.0
 

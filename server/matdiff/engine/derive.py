@@ -75,7 +75,9 @@ def steps(f: E.Expr, x: E.Var, limit: int = 60) -> list[Step]:
         names: list[str] = []
         done: dict[E.Expr, E.Expr] = {}
 
-        def expand(n: E.Expr, names: list[str] = names, done: dict[E.Expr, E.Expr] = done) -> E.Expr:
+        def expand(
+            n: E.Expr, names: list[str] = names, done: dict[E.Expr, E.Expr] = done
+        ) -> E.Expr:
             if isinstance(n, E.Derivative):
                 if n not in done:
                     name = rule_name(n.arg, x)
