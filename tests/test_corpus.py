@@ -33,7 +33,7 @@ KINDS = {
 
 def _cases() -> list[Any]:
     if not CORPUS.exists():
-        return [pytest.param(None, marks=pytest.mark.skip(reason=f"no corpus at {CORPUS}"))]
+        return [pytest.param(None, None, marks=pytest.mark.skip(reason=f"no corpus at {CORPUS}"))]
     out = []
     for case in json.loads(CORPUS.read_text()):
         for answer in KINDS:
