@@ -8,7 +8,6 @@ canonical form (``canonical``), then :func:`~matdiff.engine.simplify.simplify`.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from fractions import Fraction
 from typing import Literal
 
 from matdiff.engine import expr as E
@@ -110,24 +109,24 @@ def _canonical_steps(df: E.Expr, f: E.Expr, x: E.Var) -> list[Step]:
     if not (isinstance(df, E.Unary) and df.op == "tr"):
         out.append(Step(None, "x = tr(x) for a scalar x", f"tr({to_text(df)})"))
     parts = [simplify(E.transpose(adjoint(t, E.ONE_SCALAR, x))) for t in terms]
-    shown = " + ".join(f"tr({_dx_form(to_text(p))}{dX})" for p in parts)
+    shown = " + ".join(f"tr({_dx_form(p)}{dX})" for p in parts)
     out.append(Step(None, "tr(ABC) = tr(CAB), tr(Aᵀ) = tr(A): trace cycling", shown))
     G = simplify(E.transpose(gradient(f, x, structured=False)))
     if len(parts) > 1:
-        out.append(Step(None, "collect terms", f"tr({_dx_form(to_text(G))}{dX})"))
+        out.append(Step(None, "collect terms", f"tr({_dx_form(G)}{dX})"))
     if x.props & {"symmetric", "spd", "diagonal"}:
         Gs = simplify(E.transpose(gradient(f, x)))
         what = "diagonal part" if "diagonal" in x.props else "sym(G) = (G + Gᵀ)/2"
         out.append(Step(None, f"{x.name} is {'diagonal' if 'diagonal' in x.props else 'symmetric'}:"
-                        f" keep the {what}", f"tr({_dx_form(to_text(Gs))}{dX})"))  # fmt: skip
+                        f" keep the {what}", f"tr({_dx_form(Gs)}{dX})"))  # fmt: skip
     return out
 
 
-def _dx_form(g: str) -> str:
-    if g == "1":
+def _dx_form(g: E.Expr) -> str:
+    """G as the left factor of ``G dX``: nothing for 1, parentheses around a sum."""
+    from matdiff.engine.printer import to_text
+
+    if g is E.ONE_SCALAR:
         return ""
-    return f"({g})" if any(op in g for op in (" + ", " - ")) else g
-
-
-def identity_coefficient(c: Fraction) -> E.Expr:
-    return E.num(c)
+    text = to_text(g)
+    return f"({text})" if isinstance(g, E.Sum) or text.startswith("-") else text
