@@ -8,10 +8,9 @@ the message and position the CLI and the editor show.
 
 from __future__ import annotations
 
-import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 from matdiff.analysis import DocumentModel, analyze
 from matdiff.analysis.lower import Lowering
@@ -34,7 +33,18 @@ MAX_NODES = 20_000
 SECONDS = 10.0
 
 
-_CHECKED: weakref.WeakKeyDictionary[Derivation, bool] = weakref.WeakKeyDictionary()
+# Caches keyed by structure: IR nodes are interned, so (f, x, kind) identifies a derivative
+# whatever the definition is called and wherever it stands in the document.
+_RESULTS: dict[tuple[E.Expr, E.Var, str], E.Expr] = {}
+_CHECKED: dict[tuple[E.Expr, E.Var, E.Expr, str], bool] = {}
+_STEPS: dict[tuple[E.Expr, E.Var], list[tuple[str, str]]] = {}
+_LIMIT = 4096
+
+
+def _remember(cache: dict[Any, Any], key: Any, value: Any) -> None:
+    if len(cache) >= _LIMIT:
+        cache.clear()
+    cache[key] = value
 
 
 @dataclass(frozen=True)
@@ -53,18 +63,20 @@ class Derivation:
 
     def steps(self) -> list[str]:
         """The derivation by differentials, one line per step, each naming its rule."""
-        lines: list[str] = []
-        items = derive.steps(self.f, self.x)
-        width = 0
-        rendered: list[tuple[str, str]] = []
-        for i, step in enumerate(items):
-            body = to_text(step.expr) if step.expr is not None else (step.text or "")
+        key = (self.f, self.x)
+        items = _STEPS.get(key)
+        if items is None:
+            items = [
+                (to_text(step.expr) if step.expr is not None else (step.text or ""), step.rule)
+                for step in derive.steps(self.f, self.x)
+            ]
+            _remember(_STEPS, key, items)
+        rendered = []
+        for i, (body, rule) in enumerate(items):
             lead = f"d{self.of}" if i == 0 else " " * (len(self.of) + 1)
-            body = f"{lead} = {body}"
-            rendered.append((body, step.rule))
-            width = max(width, len(body))
-        for body, rule in rendered:
-            lines.append(f"{body.ljust(width)}   [{rule}]" if rule else body)
+            rendered.append((f"{lead} = {body}", rule))
+        width = max(len(body) for body, _ in rendered)
+        lines = [f"{body.ljust(width)}   [{rule}]" if rule else body for body, rule in rendered]
         lines.append(self.conclusion())
         return lines
 
@@ -82,14 +94,15 @@ class Derivation:
         return f"∂vec {f}/∂vec {x} = {text}   (numerator layout, {self.result.shape})"
 
     def verified(self) -> bool:
-        """Does the result agree with finite differences?  (Computed once.)"""
-        got = _CHECKED.get(self)
+        """Does the result agree with finite differences?  (Computed once per structure.)"""
+        key = (self.f, self.x, self.result, self.kind)
+        got = _CHECKED.get(key)
         if got is None:
             try:
                 got = verify(self.f, self.x, self.result, self.kind)
             except Exception:  # noqa: BLE001 — a failed check is "not checked", never a crash
                 got = False
-            _CHECKED[self] = got
+            _remember(_CHECKED, key, got)
         return got
 
 
@@ -129,7 +142,10 @@ def derivation(source: str | DocumentModel, of: str, wrt: str, kind: Kind) -> De
             lowering = Lowering(model)
             f = lowering.definition(of)
             x = lowering.variable(var)
-            result = derive.derivative(f, x, kind)
+            result = _RESULTS.get((f, x, kind))
+            if result is None:
+                result = derive.derivative(f, x, kind)
+                _remember(_RESULTS, (f, x, kind), result)
     except E.EngineError as exc:
         raise MatdiffError(f"cannot differentiate '{of}' by '{wrt}': {exc}") from None
     except RecursionError:
@@ -141,26 +157,9 @@ def derivation(source: str | DocumentModel, of: str, wrt: str, kind: Kind) -> De
     return Derivation(of, wrt, kind, f, x, result)
 
 
-_CACHE: dict[tuple[object, ...], Derivation] = {}
-
-
 def cached_derivation(model: DocumentModel, of: str, wrt: str, kind: Kind) -> Derivation:
-    """``derivation`` with results cached by structure: the key is the interned IR of the
-    definition and the variable, so an edit elsewhere in the document costs nothing."""
-    sym, var = model.symbols.get(of), model.symbols.get(wrt)
-    if sym is None or var is None or sym.shape is None or var.shape is None:
-        return derivation(model, of, wrt, kind)
-    try:
-        lowering = Lowering(model)
-        key = (lowering.definition(of), lowering.variable(var), kind, of)
-    except (E.EngineError, RecursionError):
-        return derivation(model, of, wrt, kind)
-    got = _CACHE.get(key)
-    if got is None:
-        if len(_CACHE) > 4096:
-            _CACHE.clear()
-        got = _CACHE[key] = derivation(model, of, wrt, kind)
-    return got
+    """``derivation``; results, checks and steps are cached by structure either way."""
+    return derivation(model, of, wrt, kind)
 
 
 def render(source: str, of: str, wrt: str, kind: Kind, emit: str, steps: bool) -> str:
