@@ -336,6 +336,22 @@ def _chain_shape(chain: tuple[Expr, ...]) -> Shape:
     return Shape(chain[0].shape.rows, chain[-1].shape.cols) if chain else SCALAR
 
 
+def _mixed_products(chain: list[Expr]) -> list[Expr]:
+    """(A ⊗ B)(C ⊗ D) = AC ⊗ BD where the factors conform."""
+    if len(chain) < 2 or not any(isinstance(f, Kron) for f in chain):
+        return chain
+    out: list[Expr] = []
+    for f in chain:
+        last = out[-1] if out else None
+        if isinstance(last, Kron) and isinstance(f, Kron) \
+                and last.left.shape.cols == f.left.shape.rows \
+                and last.right.shape.cols == f.right.shape.rows:  # fmt: skip
+            out[-1] = kron(mul(last.left, f.left), mul(last.right, f.right))
+        else:
+            out.append(f)
+    return out
+
+
 def _split_scalar_runs(chain: list[Expr]) -> tuple[list[Expr], list[Expr]]:
     """Pull minimal 1×1 runs out of a chain (``x yᵀ z`` → scalar ``yᵀz``, chain ``x``)."""
     scalars: list[Expr] = []
@@ -405,6 +421,7 @@ def mul(*factors: Expr) -> Expr:
     shape = _product_shape(factors)
     if coef == 0:
         return zeros(shape)
+    chain = _mixed_products(chain)
     run_scalars, chain = _split_scalar_runs(chain)
     for s in run_scalars:
         powers[s] = powers.get(s, Fraction(0)) + 1
