@@ -94,3 +94,11 @@ def test_cli_derivative_errors_are_one_line_exit_2(tmp_path: Path, args: tuple[s
     assert "Traceback" not in out.stderr
     assert out.stdout == ""
     assert [line for line in out.stderr.splitlines() if line.startswith("matdiff: error")]
+
+
+def test_a_derivation_past_its_time_budget_stops_with_a_message() -> None:
+    from matdiff.derivatives import derivation
+
+    doc = "X : matrix(n, n)\nf = tr(X^40)*logdet(X)\n"
+    with pytest.raises(matdiff.MatdiffError, match="took too long"):
+        derivation(doc, "f", "X", "hessian", seconds=0.0)

@@ -30,7 +30,8 @@ EMITTERS: dict[str, Callable[[E.Expr], str]] = {
     "numpy": to_numpy,
 }
 MAX_NODES = 20_000
-SECONDS = 10.0
+SECONDS = 10.0  # the CLI and the API
+EDITOR_SECONDS = 2.0  # a hover or a code action: abandoned with a message past this
 
 
 # Caches keyed by structure: IR nodes are interned, so (f, x, kind) identifies a derivative
@@ -61,15 +62,17 @@ class Derivation:
             raise MatdiffError(f"unknown output form '{form}' (text, dsl, numpy or latex)")
         return EMITTERS[form](self.result)
 
-    def steps(self) -> list[str]:
-        """The derivation by differentials, one line per step, each naming its rule."""
+    def steps(self, seconds: float = SECONDS) -> list[str]:
+        """The derivation by differentials, one line per step, each naming its rule.
+        Raises EngineError past ``seconds``."""
         key = (self.f, self.x)
         items = _STEPS.get(key)
         if items is None:
-            items = [
-                (to_text(step.expr) if step.expr is not None else (step.text or ""), step.rule)
-                for step in derive.steps(self.f, self.x)
-            ]
+            with E.Budget(seconds):
+                items = [
+                    (to_text(s.expr) if s.expr is not None else (s.text or ""), s.rule)
+                    for s in derive.steps(self.f, self.x)
+                ]
             _remember(_STEPS, key, items)
         rendered = []
         for i, (body, rule) in enumerate(items):
@@ -119,7 +122,11 @@ def _first_error(model: DocumentModel, name: str) -> MatdiffError:
     return MatdiffError(f"'{name}' cannot be differentiated: it has errors")
 
 
-def derivation(source: str | DocumentModel, of: str, wrt: str, kind: Kind) -> Derivation:
+def derivation(
+    source: str | DocumentModel, of: str, wrt: str, kind: Kind, seconds: float = SECONDS
+) -> Derivation:
+    """The ``kind`` derivative of definition ``of`` by variable ``wrt``; MatdiffError for bad
+    requests, for errors in the definition, and past ``seconds``."""
     model = analyze(source) if isinstance(source, str) else source
     sym = model.symbols.get(of)
     if sym is None or sym.kind != "definition":
@@ -138,7 +145,7 @@ def derivation(source: str | DocumentModel, of: str, wrt: str, kind: Kind) -> De
             f"'{of}' is not a scalar ({sym.shape}); {kind} needs a scalar function — use {other}"
         )
     try:
-        with E.Budget(SECONDS):
+        with E.Budget(seconds):
             lowering = Lowering(model)
             f = lowering.definition(of)
             x = lowering.variable(var)
@@ -158,8 +165,9 @@ def derivation(source: str | DocumentModel, of: str, wrt: str, kind: Kind) -> De
 
 
 def cached_derivation(model: DocumentModel, of: str, wrt: str, kind: Kind) -> Derivation:
-    """``derivation``; results, checks and steps are cached by structure either way."""
-    return derivation(model, of, wrt, kind)
+    """``derivation`` for the editor: the shorter time budget.  (Results, numeric checks and
+    steps are cached by structure either way.)"""
+    return derivation(model, of, wrt, kind, EDITOR_SECONDS)
 
 
 def render(source: str, of: str, wrt: str, kind: Kind, emit: str, steps: bool) -> str:
@@ -167,8 +175,7 @@ def render(source: str, of: str, wrt: str, kind: Kind, emit: str, steps: bool) -
     out = d.emit(emit)
     if steps:
         try:
-            with E.Budget(SECONDS):
-                lines = d.steps()
+            lines = d.steps()
         except E.EngineError as exc:
             lines = [f"(no steps: {exc})"]
         return "\n".join([*lines, out])

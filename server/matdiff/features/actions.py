@@ -8,7 +8,7 @@ from lsprotocol import types
 from matdiff.api import MatdiffError
 from matdiff.base import language
 from matdiff.base.spans import Span
-from matdiff.derivatives import cached_derivation
+from matdiff.derivatives import EDITOR_SECONDS, cached_derivation
 from matdiff.engine.printer import to_dsl
 from matdiff.features.snapshot import Snapshot
 from matdiff.syntax import ast
@@ -76,7 +76,7 @@ def derivative_actions(snap: Snapshot, defn: ast.Definition) -> list[types.CodeA
             d = cached_derivation(
                 snap.model, of, var.name, "gradient" if sym.shape.is_scalar else "numerator"
             )
-            comments = "\n".join(f"# {line}" for line in d.steps())
+            comments = "\n".join(f"# {line}" for line in d.steps(EDITOR_SECONDS))
             out.append(types.CodeAction(
                 title=f"Insert derivation of {of} by {var.name} as comments", kind=kind,
                 edit=_insert_after(snap, defn, comments)))  # fmt: skip

@@ -8,7 +8,7 @@ import re
 from lsprotocol import types
 
 from matdiff.api import MatdiffError
-from matdiff.derivatives import Derivation, cached_derivation
+from matdiff.derivatives import EDITOR_SECONDS, Derivation, cached_derivation
 from matdiff.engine.numpy_emit import to_numpy
 from matdiff.engine.printer import to_text
 from matdiff.features.nodes import innermost, name_at
@@ -98,7 +98,7 @@ def _by_variable(snap: Snapshot, of: str, wrt: str) -> list[str]:
         )
     if settings.steps_on_hover:
         try:
-            steps = first.steps()
+            steps = first.steps(EDITOR_SECONDS)
         except Exception:  # noqa: BLE001 — steps are a courtesy; the result stands
             steps = []
         if steps:
