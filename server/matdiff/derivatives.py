@@ -42,6 +42,20 @@ _STEPS: dict[tuple[E.Expr, E.Var], list[tuple[str, str]]] = {}
 _LIMIT = 4096
 
 
+_LOWERINGS: list[tuple[DocumentModel, Lowering]] = []
+
+
+def _lowering(model: DocumentModel) -> Lowering:
+    """One Lowering per model (the last few models), so each definition is lowered once."""
+    for m, lowering in _LOWERINGS:
+        if m is model:
+            return lowering
+    lowering = Lowering(model)
+    _LOWERINGS.insert(0, (model, lowering))
+    del _LOWERINGS[4:]
+    return lowering
+
+
 def _remember(cache: dict[Any, Any], key: Any, value: Any) -> None:
     if len(cache) >= _LIMIT:
         cache.clear()
@@ -146,7 +160,7 @@ def derivation(
         )
     try:
         with E.Budget(seconds):
-            lowering = Lowering(model)
+            lowering = _lowering(model)
             f = lowering.definition(of)
             x = lowering.variable(var)
             result = _RESULTS.get((f, x, kind))

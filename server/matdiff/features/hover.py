@@ -60,12 +60,20 @@ def definition_hover(snap: Snapshot, name: str) -> list[str]:
     blocks = [_symbol_line(snap, name)]
     if sym.shape is None:
         return blocks
-    for var in snap.model.depends_on(name):
-        blocks.extend(_by_variable(snap, name, var.name))
+    variables = snap.model.depends_on(name)
+    for k, var in enumerate(variables):
+        blocks.extend(_by_variable(snap, name, var.name, with_steps=k == 0))
+    if len(variables) > 1 and snap.settings.steps_on_hover:
+        blocks.append(
+            f"_Steps are shown for {variables[0].name}; for the others use the code action "
+            f"“Insert derivation of {name} by … as comments”._"
+        )
     return blocks
 
 
-def _by_variable(snap: Snapshot, of: str, wrt: str) -> list[str]:
+def _by_variable(snap: Snapshot, of: str, wrt: str, with_steps: bool = True) -> list[str]:
+    """The derivatives by one variable; the derivation steps too for the first one (they
+    are long, and the slowest part of a hover)."""
     settings = snap.settings
     sym = snap.model.symbols[of]
     var = snap.model.symbols[wrt]
@@ -96,7 +104,7 @@ def _by_variable(snap: Snapshot, of: str, wrt: str) -> list[str]:
         blocks.append(
             "✓ checked numerically" if first.verified() else "⚠ not confirmed numerically"
         )
-    if settings.steps_on_hover:
+    if settings.steps_on_hover and with_steps:
         try:
             steps = first.steps(EDITOR_SECONDS)
         except Exception:  # noqa: BLE001 — steps are a courtesy; the result stands
@@ -112,6 +120,7 @@ def _content(snap: Snapshot, blocks: list[str], node: ast.Expr | ast.Name) -> ty
     if not snap.settings.markdown:
         kind = types.MarkupKind.PlainText
         value = re.sub(r"(?m)^```[a-z]*\n?", "", value).replace("**", "").replace("`", "")
+        value = re.sub(r"(?m)^_(.*)_$", r"\1", value)  # an emphasised note
     return types.Hover(
         contents=types.MarkupContent(kind=kind, value=value), range=snap.range(node.span)
     )
