@@ -254,6 +254,9 @@ class _Analyzer:
                 self.error(span, f"cannot infer the size of '{self.text[span.start:span.end]}' "
                            f"here; give it explicitly, as in {example}", "infer")  # fmt: skip
         failed = bool(reported)
+        if not self.origins:  # no placeholders in this statement: every shape is final
+            self.shapes.update(self.pending)
+            return shape
         for span, pending in self.pending.items():
             resolved = self.resolve(pending)
             if not (resolved.rows.has_placeholder or resolved.cols.has_placeholder):
@@ -265,11 +268,15 @@ class _Analyzer:
     # ------------------------------------------------------------------ unification
 
     def lookup(self, dim: Dim) -> Dim:
+        if not self.subst:
+            return dim
         while dim.is_placeholder and dim.syms[0] in self.subst:
             dim = self.subst[dim.syms[0]]
         return dim
 
     def resolve(self, shape: Shape) -> Shape:
+        if not self.subst:
+            return shape
         return Shape(self.lookup(shape.rows), self.lookup(shape.cols))
 
     def unify(self, a: Dim, b: Dim) -> bool:
