@@ -3,7 +3,8 @@
 The constructors already merge like terms, push transposes to the leaves and fold
 constants.  :func:`simplify` adds *factoring*: terms that agree in every factor but one are
 written once, with the differing factors summed (``A x + Aᵀ x`` → ``(A + Aᵀ) x``,
-``X W S + X W Sᵀ`` → ``X W (S + Sᵀ)``), largest group first, bottom-up.  It is idempotent.
+``X W S + X W Sᵀ`` → ``X W (S + Sᵀ)``, ``a ∘ c − b ∘ c`` → ``(a − b) ∘ c``), largest group
+first, bottom-up.  It is idempotent.
 """
 
 from __future__ import annotations
@@ -47,6 +48,17 @@ def _parts(t: E.Expr) -> tuple[E.Expr, tuple[E.Expr, ...]]:
     return E.ONE_SCALAR, (t,)
 
 
+def _without(t: E.Expr, others: tuple[E.Expr, ...]) -> E.Expr:
+    """The Hadamard factor of term ``t`` that is not among ``others``, with t's coefficient."""
+    c, body = E.split_coef(t)
+    assert isinstance(body, E.Hadamard)
+    rest = list(body.factors)
+    for o in others:
+        rest.remove(o)
+    (left,) = rest
+    return E.scale(c, left)
+
+
 def _factor(s: E.Sum) -> E.Expr:
     terms = list(s.terms)
     while True:
@@ -59,6 +71,11 @@ def _factor(s: E.Sum) -> E.Expr:
                     groups.setdefault(pos, []).append(i)
             if chain and not t.is_scalar:
                 groups.setdefault(("chain", chain), []).append(i)
+            _, body = E.split_coef(t)
+            if isinstance(body, E.Hadamard):  # a∘c + b∘c → (a + b)∘c
+                fs = body.factors
+                for j in range(len(fs)):
+                    groups.setdefault(("had", fs[:j] + fs[j + 1 :]), []).append(i)
         best = max(
             (g for g in groups.items() if len(g[1]) >= 2), key=lambda g: len(g[1]), default=None
         )
@@ -67,7 +84,12 @@ def _factor(s: E.Sum) -> E.Expr:
         key, members = best
         picked = [terms[i] for i in members]
         sign = -1 if all(E.split_coef(t)[0] < 0 for t in picked) else 1
-        if key[0] == "chain":
+        if key[0] == "had":
+            others = key[1]
+            assert isinstance(others, tuple)
+            inner = E.add(*(E.scale(sign, _without(t, others)) for t in picked))
+            merged = E.scale(sign, E.hadamard(inner, *others))
+        elif key[0] == "chain":
             common = key[1]
             assert isinstance(common, tuple)
             inner = E.add(*(E.scale(sign, _parts(t)[0]) for t in picked))
