@@ -17,6 +17,10 @@ WXB = "W : matrix(m, n); x : vector(n); b : vector(m)\nf = norm2(W*x + b)^2\n"
 LOGDET = "X : matrix(n, n)\nf = logdet(X)\n"
 XTAX = "x : vector(n); A : matrix(n, n)\nf = x'*A*x\n"
 XTSX = "x : vector(n); A : matrix(n, n) symmetric\nf = x'*A*x\n"
+TANH = "W1 : matrix(h, n); W2 : matrix(m, h); x : vector(n); t : vector(m)\n" \
+    "f = 0.5*norm2(W2*tanh(W1*x) - t)^2\n"  # fmt: skip
+SOFTMAX_CE = "W1 : matrix(h, n); W2 : matrix(m, h); x : vector(n); t : vector(m)\n" \
+    "f = -t'*log(exp(W2*sigmoid(W1*x))/sum(exp(W2*sigmoid(W1*x))))\n"  # fmt: skip
 
 # (document, wrt, kind, dsl, text)
 GOLDEN = {
@@ -36,7 +40,14 @@ GOLDEN = {
     "xTAx-grad": (XTAX, "x", "gradient", "(A + A')*x", "(A + Aᵀ)x"),
     "xTSx-grad": (XTSX, "x", "gradient", "2*A*x", "2Ax"),
     "xTSx-hess": (XTSX, "x", "hessian", "2*A", "2A"),
-}
+    # E.g. 5, two-layer network: the tutorial's x[(dl/dy W₂) ∘ σ'(W₁x)ᵀ] and σ(W₁x) dl/dy
+    "tanh-W1-num": (TANH, "W1", "numerator",
+                    "x*(((W2*tanh(W1*x) - t)'*W2).*(ones(h) - tanh(W1*x).^2)')",
+                    "x(((W2·tanh(W1·x) - t)ᵀ·W2) ∘ (1_h - tanh(W1·x)∘²)ᵀ)"),
+    "softmax-W2-grad": (SOFTMAX_CE, "W2", "gradient",
+                        "(sum(t)*softmax(W2*sigmoid(W1*x)) - t)*sigmoid(W1*x)'",
+                        "(sum(t)·softmax(W2·sigmoid(W1·x)) - t)·sigmoid(W1·x)ᵀ"),
+}  # fmt: skip
 
 
 @pytest.mark.parametrize("name", list(GOLDEN))
