@@ -17,6 +17,8 @@ Each node knows its :class:`~matdiff.engine.shape.Shape` and the variables it de
 
 from __future__ import annotations
 
+import threading
+import time
 from fractions import Fraction
 from typing import Any, ClassVar
 
@@ -77,6 +79,18 @@ def _intern(cls: type[Expr], key: tuple[Any, ...], shape: Shape, children: tuple
     node = _TABLE.get(full)
     if node is not None:
         return node
+    with _INTERN_LOCK:
+        node = _TABLE.get(full)  # another thread may have built it meanwhile
+        if node is not None:
+            return node
+        return _create(cls, full, shape, children, fields)
+
+
+_INTERN_LOCK = threading.Lock()
+
+
+def _create(cls: type[Expr], full: tuple[Any, ...], shape: Shape, children: tuple[Expr, ...],
+            fields: dict[str, Any]) -> Any:  # fmt: skip
     node = object.__new__(cls)
     node.shape = shape
     node.free = frozenset().union(*(c.free for c in children)) if children else frozenset()
@@ -112,9 +126,8 @@ class Var(Expr):
 
 def var(name: str, shape: Shape, props: frozenset[str] | set[str] = frozenset()) -> Var:
     props = frozenset(props)
-    node: Var = _intern(Var, (name, shape, props), shape, (), name=name, props=props)
-    if not node.free and "const" not in props:
-        node.free = frozenset({name})
+    free = frozenset() if "const" in props else frozenset({name})
+    node: Var = _intern(Var, (name, shape, props), shape, (), name=name, props=props, free=free)
     return node
 
 
@@ -130,8 +143,8 @@ class Differential(Expr):
 
 
 def differential(x: Var) -> Differential:
-    node: Differential = _intern(Differential, (x,), x.shape, (), var=x)
-    node.free = frozenset({"d:" + x.name})
+    free = frozenset({"d:" + x.name})
+    node: Differential = _intern(Differential, (x,), x.shape, (), var=x, free=free)
     return node
 
 
@@ -187,8 +200,7 @@ def commutation(m: Dim, n: Dim) -> Expr:
     if m.is_one or n.is_one:
         return identity(m * n)
     node: Const = _intern(Const, ("commutation", m, n), Shape(m * n, m * n), (),
-                          name="commutation")  # fmt: skip
-    object.__setattr__(node, "_key", f"#commutation:{m},{n}")
+                          name="commutation", _key=f"#commutation:{m},{n}")  # fmt: skip
     return node
 
 
@@ -759,8 +771,8 @@ def derivative_of(arg: Expr, x: Var) -> Expr:
         return zeros(arg.shape)
     if arg is x:
         return differential(x)
-    node: Derivative = _intern(Derivative, (arg, x), arg.shape, (arg,), arg=arg, var=x)
-    node.free = arg.free | {"d:" + x.name}
+    free = arg.free | {"d:" + x.name}
+    node: Derivative = _intern(Derivative, (arg, x), arg.shape, (arg,), arg=arg, var=x, free=free)
     return node
 
 
@@ -1022,7 +1034,9 @@ def substitute(e: Expr, mapping: dict[Expr, Expr]) -> Expr:
 
 # ---------------------------------------------------------------------------- budget
 
-_DEADLINE: list[float] = []
+# Derivations may run on worker threads (the language server's requests): the deadline stack
+# and the cancellation flag are per thread, and interning takes a lock.
+_LOCAL = threading.local()
 
 
 class Budget:
@@ -1032,18 +1046,40 @@ class Budget:
         self.seconds = seconds
 
     def __enter__(self) -> Budget:
-        import time
-
-        _DEADLINE.append(time.monotonic() + self.seconds)
+        _deadlines().append(time.monotonic() + self.seconds)
         return self
 
     def __exit__(self, *exc: object) -> None:
-        _DEADLINE.pop()
+        _deadlines().pop()
+
+
+def _deadlines() -> list[float]:
+    if not hasattr(_LOCAL, "deadlines"):
+        _LOCAL.deadlines = []
+    return _LOCAL.deadlines  # type: ignore[no-any-return]
+
+
+class CancelScope:
+    """``with CancelScope(event):`` — derivations inside stop once ``event`` is set (the
+    client cancelled the request)."""
+
+    def __init__(self, event: threading.Event) -> None:
+        self.event = event
+
+    def __enter__(self) -> CancelScope:
+        self.outer = getattr(_LOCAL, "cancel", None)
+        _LOCAL.cancel = self.event
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        _LOCAL.cancel = self.outer
 
 
 def check_budget() -> None:
-    if _DEADLINE:
-        import time
-
-        if time.monotonic() > _DEADLINE[-1]:
-            raise EngineError("the derivation took too long and was stopped")
+    """Raise EngineError if this thread's derivation is past its time or was cancelled."""
+    cancel = getattr(_LOCAL, "cancel", None)
+    if cancel is not None and cancel.is_set():
+        raise EngineError("the request was cancelled")
+    deadlines = getattr(_LOCAL, "deadlines", None)
+    if deadlines and time.monotonic() > deadlines[-1]:
+        raise EngineError("the derivation took too long and was stopped")

@@ -14,11 +14,13 @@ Unknown methods get pygls's own ``-32601``.
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import json
 import logging
+import threading
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from contextlib import suppress
 from typing import Any, TypeVar
 
@@ -33,6 +35,7 @@ from pygls.protocol import LanguageServerProtocol
 
 from matdiff import __version__
 from matdiff.base.spans import Encoding
+from matdiff.engine import expr as E
 from matdiff.features import (
     actions,
     commands,
@@ -107,6 +110,16 @@ class MatdiffServer(LanguageServer):
 server = MatdiffServer()
 
 
+def _failed(name: str) -> None:
+    """Log the exception being handled, here and in the client's log."""
+    message = f"matdiff: {name} failed:\n{traceback.format_exc()}"
+    log.error(message)
+    with suppress(Exception):
+        server.window_log_message(
+            types.LogMessageParams(type=types.MessageType.Error, message=message)
+        )
+
+
 def isolated(default: Any = None) -> Callable[[Callable[..., T]], Callable[..., T]]:
     """A failing handler logs and answers ``default``; the server lives on."""
 
@@ -119,12 +132,37 @@ def isolated(default: Any = None) -> Callable[[Callable[..., T]], Callable[..., 
                 code = types.LSPErrorCodes.RequestFailed
                 raise JsonRpcException(code=code, message=str(exc)) from None
             except Exception:  # noqa: BLE001 — isolation is the point
-                message = f"matdiff: {fn.__name__} failed:\n{traceback.format_exc()}"
-                log.error(message)
-                with suppress(Exception):
-                    server.window_log_message(
-                        types.LogMessageParams(type=types.MessageType.Error, message=message)
-                    )
+                _failed(fn.__name__)
+                return default  # type: ignore[no-any-return]
+
+        return run
+
+    return wrap
+
+
+def cancellable(
+    default: Any = None,
+) -> Callable[[Callable[..., T]], Callable[..., Coroutine[Any, Any, T]]]:
+    """For handlers that may derive: run off the event loop (edits keep flowing), and honour
+    ``$/cancelRequest`` — pygls cancels the awaiting task, and the cancel scope stops the
+    derivation at its next check.  A failing handler logs and answers ``default``."""
+
+    def wrap(fn: Callable[..., T]) -> Callable[..., Coroutine[Any, Any, T]]:
+        @functools.wraps(fn)
+        async def run(*args: Any) -> T:
+            event = threading.Event()
+
+            def work() -> T:
+                with E.CancelScope(event):
+                    return fn(*args)
+
+            try:
+                return await asyncio.get_running_loop().run_in_executor(None, work)
+            except asyncio.CancelledError:
+                event.set()
+                raise
+            except Exception:  # noqa: BLE001 — isolation is the point
+                _failed(fn.__name__)
                 return default  # type: ignore[no-any-return]
 
         return run
@@ -161,7 +199,7 @@ def did_close(ls: MatdiffServer, params: types.DidCloseTextDocumentParams) -> No
 
 
 @server.feature(types.TEXT_DOCUMENT_HOVER)
-@isolated()
+@cancellable()
 def on_hover(ls: MatdiffServer, params: types.HoverParams) -> types.Hover | None:
     snap = snapshot(params.text_document.uri)
     return None if snap is None else hover.hover(snap, params.position)
@@ -173,7 +211,7 @@ _ACTION_KINDS = [types.CodeActionKind.QuickFix, types.CodeActionKind.RefactorInl
 @server.feature(
     types.TEXT_DOCUMENT_CODE_ACTION, types.CodeActionOptions(code_action_kinds=_ACTION_KINDS)
 )
-@isolated()
+@cancellable()
 def on_code_action(
     ls: MatdiffServer, params: types.CodeActionParams
 ) -> list[types.CodeAction] | None:
@@ -272,7 +310,7 @@ def on_formatting(
 
 
 @server.command("matdiff.derivative")
-@isolated()
+@cancellable()
 def on_derivative(ls: MatdiffServer, args: Any = None, *rest: Any) -> dict[str, Any] | None:
     request = args if isinstance(args, dict) else {}
     snap = snapshot(str(request.get("uri", "")))
