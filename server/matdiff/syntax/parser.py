@@ -10,6 +10,7 @@ on its own.  Lark's exceptions are turned into messages a person would write.
 
 from __future__ import annotations
 
+import collections
 import functools
 import re
 from dataclasses import dataclass
@@ -116,18 +117,46 @@ def parse(text: str) -> ParseResult:
     index = LineIndex(text)
     statements: list[ast.Statement] = []
     diagnostics: list[Diagnostic] = []
+    fresh: _Memo = {}
     for chunk in split_statements(text):
-        statement, diagnostic = parse_statement(chunk, index)
+        reused = _reuse(chunk, fresh)
+        if reused is not None:
+            statements.append(reused)
+            continue
+        statement, diagnostic = parse_statement(chunk, index, fresh)
         statements.append(statement)
         if diagnostic is not None:
             diagnostics.append(diagnostic)
+    _GENERATIONS.append(fresh)
     return ParseResult(ast.Document(tuple(statements)), tuple(diagnostics), index)
 
 
-def parse_statement(chunk: Chunk, index: LineIndex) -> tuple[ast.Statement, Diagnostic | None]:
+# Statements that parsed, by (offset, text), from the last two documents parsed: a document
+# re-parsed after an edit reuses every statement the edit did not touch or move.  A pure memo
+# of parse_statement, holding no more than those documents' trees.
+_Memo = dict[tuple[int, str], ast.Statement]
+_GENERATIONS: collections.deque[_Memo] = collections.deque(maxlen=2)
+
+
+def _reuse(chunk: Chunk, fresh: _Memo) -> ast.Statement | None:
+    key = (chunk.start, chunk.text)
+    for memo in reversed(_GENERATIONS):
+        if (got := memo.get(key)) is not None:
+            fresh[key] = got
+            return got
+    return None
+
+
+def parse_statement(
+    chunk: Chunk, index: LineIndex, fresh: _Memo | None = None
+) -> tuple[ast.Statement, Diagnostic | None]:
+    """One statement; ``fresh`` collects what parsed, for reuse by the next parse."""
     try:
         tree = lark_parser().parse(chunk.text, start="statement")
-        return _Builder(chunk.start).statement(tree), None
+        statement = _Builder(chunk.start).statement(tree)
+        if fresh is not None:
+            fresh[(chunk.start, chunk.text)] = statement
+        return statement, None
     except UnexpectedInput as exc:
         return _broken(chunk), _describe(exc, chunk, index)
     except RecursionError:
