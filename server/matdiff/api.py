@@ -6,6 +6,8 @@ from dataclasses import dataclass
 
 from matdiff.analysis import DocumentModel, analyze
 from matdiff.base import diagnostics as base
+from matdiff.base.spans import LineIndex
+from matdiff.embedded import HostKind, blocks
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,3 +63,18 @@ def check(source: str) -> list[Diagnostic]:
     """Every diagnostic of the document ``source``, in document order."""
     model = analyze(source)
     return [to_public(model, d) for d in model.diagnostics]
+
+
+def check_host(text: str, kind: HostKind) -> list[Diagnostic]:
+    """Every diagnostic of the matdiff blocks embedded in a Python or Markdown file, at their
+    places in that file (each block is a document of its own)."""
+    index = LineIndex(text)
+    out: list[Diagnostic] = []
+    for block in blocks(text, kind):
+        model = analyze(block.text)
+        for d in model.diagnostics:
+            start = index.line_col(block.host_offset(d.span.start))
+            end = index.line_col(block.host_offset(d.span.end))
+            out.append(Diagnostic(start[0] + 1, start[1] + 1, end[0] + 1, end[1] + 1,
+                                  d.message, d.code, d.severity.value))  # fmt: skip
+    return out

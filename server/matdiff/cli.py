@@ -11,7 +11,8 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from matdiff.api import MatdiffError, check
+from matdiff.api import MatdiffError, check, check_host
+from matdiff.embedded import host_kind
 
 
 class _Parser(argparse.ArgumentParser):
@@ -42,7 +43,8 @@ def _check(args: argparse.Namespace) -> int:
     status = 0
     for path in args.files:
         text = _read(path)
-        for d in check(text):
+        kind = host_kind(path)
+        for d in check(text) if kind is None else check_host(text, kind):
             print(f"{path}:{d}")
             status = 1
     return status
@@ -72,7 +74,11 @@ def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="matdiff", description="Matrix calculus by differentials.")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     sub.required = True
-    p = sub.add_parser("check", help="report the diagnostics of documents")
+    p = sub.add_parser(
+        "check",
+        help="report the diagnostics of documents (.matdiff; or the matdiff blocks of .py "
+        "and .md files)",
+    )
     p.add_argument("files", nargs="+", metavar="FILE")
     p.set_defaults(run=_check)
     helps = {
