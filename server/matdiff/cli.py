@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from matdiff.api import MatdiffError, check, check_host
+from matdiff.derivatives import EMITTERS
 from matdiff.embedded import host_kind
 
 
@@ -91,7 +92,7 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("file", metavar="FILE")
         p.add_argument("--of", required=True, metavar="NAME", help="the definition")
         p.add_argument("--wrt", required=True, metavar="VAR", help="the variable")
-        p.add_argument("--emit", default="text", choices=("text", "dsl", "numpy", "latex"))
+        p.add_argument("--emit", default="text", choices=tuple(EMITTERS))
         p.add_argument("--steps", action="store_true", help="show the derivation")
         p.set_defaults(run=_derivative)
     p = sub.add_parser("lsp", help="the language server, on stdin/stdout")

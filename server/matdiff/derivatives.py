@@ -17,17 +17,19 @@ from matdiff.analysis.lower import Lowering
 from matdiff.api import MatdiffError
 from matdiff.engine import derive
 from matdiff.engine import expr as E
-from matdiff.engine.numpy_emit import to_numpy
+from matdiff.engine.numpy_emit import to_jax, to_numpy, to_torch
 from matdiff.engine.printer import to_dsl, to_latex, to_text
 from matdiff.engine.verify import verify
 
 Kind = Literal["gradient", "numerator", "hessian"]
-Emit = Literal["text", "dsl", "numpy", "latex"]
+Emit = Literal["text", "dsl", "numpy", "latex", "torch", "jax"]
 EMITTERS: dict[str, Callable[[E.Expr], str]] = {
     "text": to_text,
     "dsl": to_dsl,
     "latex": to_latex,
     "numpy": to_numpy,
+    "torch": to_torch,
+    "jax": to_jax,
 }
 MAX_NODES = 20_000
 SECONDS = 10.0  # the CLI and the API
@@ -73,7 +75,8 @@ class Derivation:
 
     def emit(self, form: str) -> str:
         if form not in EMITTERS:
-            raise MatdiffError(f"unknown output form '{form}' (text, dsl, numpy or latex)")
+            forms = ", ".join(EMITTERS)
+            raise MatdiffError(f"unknown output form '{form}' ({forms})")
         return EMITTERS[form](self.result)
 
     def steps(self, seconds: float = SECONDS) -> list[str]:

@@ -1,4 +1,4 @@
-"""IR → one NumPy expression (LANGUAGE.md §6).
+"""IR → one NumPy, PyTorch or JAX expression (LANGUAGE.md §6).
 
 Vectors are 1-D arrays, scalars floats, matrices 2-D; a column times a row is ``np.outer``;
 vec is column-major.  Each node is emitted with its *kind* — ``s`` scalar, ``c``/``r`` a 1-D
@@ -9,29 +9,89 @@ Sub-expressions used more than once are bound once with ``:=`` and reused.
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import dataclass
 
 from matdiff.engine import expr as E
 from matdiff.engine.printer import DSL, coef_text
 from matdiff.engine.shape import Dim, Shape
 
-_FN = {
-    "exp": "np.exp({})",
-    "log": "np.log({})",
-    "sin": "np.sin({})",
-    "cos": "np.cos({})",
-    "tan": "np.tan({})",
-    "arcsin": "np.arcsin({})",
-    "arccos": "np.arccos({})",
-    "arctan": "np.arctan({})",
-    "tanh": "np.tanh({})",
-    "sqrt": "np.sqrt({})",
-    "abs": "np.abs({})",
-    "sigmoid": "1 / (1 + np.exp(-({})))",
-    "relu": "np.maximum({}, 0)",
-    "softplus": "np.logaddexp(0, {})",
-    "step": "np.heaviside({}, 0.0)",
-    "sign": "np.sign({})",
-}
+
+@dataclass(frozen=True)
+class Backend:
+    """How one array library spells each operation (``{0}``, ``{1}``… are operands)."""
+
+    name: str
+    prefixes: tuple[str, ...]  # a call starting with one of these is one operand
+    fn: dict[str, str]  # element-wise functions
+    op: dict[str, str]
+
+
+_NP_FN = {f: f"np.{f}({{0}})" for f in (
+    "exp", "log", "sin", "cos", "tan", "arcsin", "arccos", "arctan", "tanh", "sqrt", "abs",
+    "sign")}  # fmt: skip
+
+NUMPY = Backend(
+    "numpy",
+    ("np.",),
+    _NP_FN | {
+        "sigmoid": "1 / (1 + np.exp(-({0})))",
+        "relu": "np.maximum({0}, 0)",
+        "softplus": "np.logaddexp(0, {0})",
+        "step": "np.heaviside({0}, 0.0)",
+    },
+    {
+        "tr": "np.trace({0})", "det": "np.linalg.det({0})",
+        "logdet": "np.linalg.slogdet({0})[1]", "inv": "np.linalg.inv({0})",
+        "matpow": "np.linalg.matrix_power({0}, {1})", "diag": "np.diag({0})",
+        "vec": '{0}.reshape(-1, order="F")', "unvec": '{0}.reshape(({1}, {2}), order="F")',
+        "sum": "np.sum({0})", "norm2": "np.linalg.norm({0})", "norm1": "np.sum(np.abs({0}))",
+        "softmax": "np.exp({0}) / np.sum(np.exp({0}))",
+        "logsumexp": "np.logaddexp.reduce({0}, axis=None)",
+        "outer": "np.outer({0}, {1})", "kron": "np.kron({0}, {1})", "eye": "np.eye({0})",
+        "ones": "np.ones({0})", "zeros": "np.zeros({0})",
+        "commutation": "np.eye({0}*{1})[np.arange({0}*{1}).reshape({1}, {0}).T.reshape(-1)]",
+    },
+)  # fmt: skip
+
+TORCH = Backend(
+    "torch",
+    ("torch.",),
+    {f: f"torch.{f}({{0}})" for f in (
+        "exp", "log", "sin", "cos", "tan", "tanh", "sqrt", "abs", "sign", "sigmoid", "relu")}
+    | {
+        "arcsin": "torch.asin({0})", "arccos": "torch.acos({0})", "arctan": "torch.atan({0})",
+        "softplus": "torch.nn.functional.softplus({0})",
+        "step": "torch.heaviside({0}, torch.zeros_like({0}))",
+    },
+    {
+        "tr": "torch.trace({0})", "det": "torch.linalg.det({0})",
+        "logdet": "torch.linalg.slogdet({0})[1]", "inv": "torch.linalg.inv({0})",
+        "matpow": "torch.linalg.matrix_power({0}, {1})", "diag": "torch.diag({0})",
+        "vec": "{0}.T.reshape(-1)", "unvec": "{0}.reshape({2}, {1}).T",
+        "sum": "torch.sum({0})", "norm2": "torch.linalg.norm({0})",
+        "norm1": "torch.sum(torch.abs({0}))", "softmax": "torch.softmax({0}, 0)",
+        "logsumexp": "torch.logsumexp({0}.reshape(-1), 0)",
+        "outer": "torch.outer({0}, {1})",
+        "kron": "torch.kron({0}.contiguous(), {1}.contiguous())",  # torch.kron fails on views
+        "eye": "torch.eye({0})", "ones": "torch.ones({0})", "zeros": "torch.zeros({0})",
+        "commutation":
+            "torch.eye({0}*{1})[torch.arange({0}*{1}).reshape({1}, {0}).T.reshape(-1)]",
+    },
+)  # fmt: skip
+
+JAX = Backend(
+    "jax",
+    ("jnp.", "jax."),
+    {f: t.replace("np.", "jnp.") for f, t in _NP_FN.items()} | {
+        "sigmoid": "jax.nn.sigmoid({0})", "relu": "jax.nn.relu({0})",
+        "softplus": "jax.nn.softplus({0})", "step": "jnp.heaviside({0}, 0.0)",
+    },
+    {k: v.replace("np.", "jnp.") for k, v in NUMPY.op.items()} | {
+        "softmax": "jax.nn.softmax({0})", "logsumexp": "jax.nn.logsumexp({0})",
+    },
+)  # fmt: skip
+
+BACKENDS = {b.name: b for b in (NUMPY, TORCH, JAX)}
 
 
 def kind(shape: Shape) -> str:
@@ -56,7 +116,8 @@ def shape_code(shape: Shape) -> str:
 
 
 class _Emitter:
-    def __init__(self, root: E.Expr) -> None:
+    def __init__(self, root: E.Expr, backend: Backend) -> None:
+        self.b = backend
         counts: Counter[int] = Counter()
         for n in _all_occurrences(root):
             counts[id(n)] += 1
@@ -82,7 +143,7 @@ class _Emitter:
         """``code`` wrapped in parentheses unless it is already one operand."""
         if (code.startswith("(") and _balanced_call(code)) or code.replace("_", "").isalnum():
             return code
-        if code.startswith("np.") and code.endswith(")") and _balanced_call(code):
+        if code.startswith(self.b.prefixes) and code.endswith(")") and _balanced_call(code):
             return code
         if code.endswith(".T") and self._is_atom(code[:-2]):
             return code
@@ -120,17 +181,16 @@ class _Emitter:
         if isinstance(e, E.Hadamard):
             return " * ".join(self.atom(f) for f in e.factors)
         if isinstance(e, E.Kron):
-            return f"np.kron({self.as2d(e.left)}, {self.as2d(e.right)})" + (
-                ".ravel()" if kind(e.shape) in "cr" else ""
-            )
+            code = self.b.op["kron"].format(self.as2d(e.left), self.as2d(e.right))
+            return code + (".reshape(-1)" if kind(e.shape) in "cr" else "")
         if isinstance(e, E.Elementwise):
             if e.fn == "pow":
                 assert e.param is not None
                 return f"{self.atom(e.arg)} ** {self.atom(e.param)}"
-            return _FN[e.fn].format(self(e.arg))
+            return self.b.fn[e.fn].format(self(e.arg))
         if isinstance(e, E.Unary):
             return self.unary(e)
-        raise E.EngineError(f"cannot write {type(e).__name__} as NumPy")
+        raise E.EngineError(f"cannot write {type(e).__name__} as {self.b.name}")
 
     def factor(self, e: E.Expr) -> str:
         code = self(e)
@@ -143,11 +203,11 @@ class _Emitter:
 
     def const(self, e: E.Const) -> str:
         if e.name == "eye":
-            return f"np.eye({dim_code(e.shape.rows)})"
+            return self.b.op["eye"].format(dim_code(e.shape.rows))
         if e.name in ("ones", "zeros"):
-            return f"np.{e.name}({shape_code(e.shape)})"
+            return self.b.op[e.name].format(shape_code(e.shape))
         m, n = (dim_code(d) for d in E.commutation_dims(e))
-        return f"np.eye({m}*{n})[np.arange({m}*{n}).reshape({n}, {m}).T.reshape(-1)]"
+        return self.b.op["commutation"].format(m, n)
 
     def prod(self, e: E.Prod) -> str:
         parts = []
@@ -171,44 +231,32 @@ class _Emitter:
         rows = chain[0].shape.rows
         for f in chain[1:]:
             if k == "c" and kind(f.shape) == "r":
-                code = f"np.outer({code}, {self.atom(f)})"
+                code = self.b.op["outer"].format(code, self.atom(f))
             else:
                 code = f"{code} @ {self.atom(f)}"
             k = kind(Shape(rows, f.shape.cols))
         return code
 
     def unary(self, e: E.Unary) -> str:
-        a = self(e.arg)
+        a = self(e.arg)  # emitted once: a second self(e.arg) would lose its := binding
+        op = self.b.op
         match e.op:
-            case "tr":
-                return f"np.trace({a})"
-            case "det":
-                return f"np.linalg.det({a})"
-            case "logdet":
-                return f"np.linalg.slogdet({a})[1]"
-            case "inv":
-                return f"np.linalg.inv({a})"
             case "adj":
-                return f"np.linalg.det({a}) * np.linalg.inv({a})"
+                return f"{op['det'].format(a)} * {op['inv'].format(a)}"
             case "matpow":
-                return f"np.linalg.matrix_power({a}, {e.k})"
-            case "diag" | "diagpart":
-                return f"np.diag({a})"
-            case "vec":  # reuse `a`: a second self(e.arg) would lose its := binding
-                return f'{self.atom_code(a)}.reshape(-1, order="F")'
+                return op["matpow"].format(a, e.k)
+            case "diagpart":
+                return op["diag"].format(a)
+            case "vec":
+                return op["vec"].format(self.atom_code(a))
             case "unvec":
-                return f'{self.atom_code(a)}.reshape({shape_code(e.shape)}, order="F")'
+                rows, cols = dim_code(e.shape.rows), dim_code(e.shape.cols)
+                return op["unvec"].format(self.atom_code(a), rows, cols)
             case "sumall":
-                return f"np.sum({a})"
-            case "norm2":
-                return f"np.linalg.norm({a})"
-            case "norm1":
-                return f"np.sum(np.abs({a}))"
-            case "softmax":
-                return f"np.exp({a}) / np.sum(np.exp({a}))"
-            case "logsumexp":
-                return f"np.logaddexp.reduce({a}, axis=None)"
-        raise E.EngineError(f"cannot write {e.op} as NumPy")
+                return op["sum"].format(a)
+            case name if name in op:
+                return op[name].format(a)
+        raise E.EngineError(f"cannot write {e.op} as {self.b.name}")
 
 
 def _balanced_call(code: str) -> bool:
@@ -241,4 +289,15 @@ def _all_occurrences(root: E.Expr) -> list[E.Expr]:
 
 def to_numpy(e: E.Expr) -> str:
     """One NumPy expression for ``e`` (vectors as 1-D arrays)."""
-    return _Emitter(e)(e)
+    return _Emitter(e, NUMPY)(e)
+
+
+def to_torch(e: E.Expr) -> str:
+    """One PyTorch expression (``torch``; vectors 1-D tensors, constants in the default
+    dtype)."""
+    return _Emitter(e, TORCH)(e)
+
+
+def to_jax(e: E.Expr) -> str:
+    """One JAX expression (``jnp`` and ``jax``; vectors 1-D arrays)."""
+    return _Emitter(e, JAX)(e)
