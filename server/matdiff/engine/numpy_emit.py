@@ -227,13 +227,15 @@ class _Emitter:
         return f"-{out}" if e.coef < 0 else out
 
     def chain(self, chain: tuple[E.Expr, ...]) -> str:
-        code, k = self.atom(chain[0]), kind(chain[0].shape)
+        code, k = self(chain[0]), kind(chain[0].shape)
+        if len(chain) == 1:
+            return self.atom_code(code)
         rows = chain[0].shape.rows
         for f in chain[1:]:
-            if k == "c" and kind(f.shape) == "r":
-                code = self.b.op["outer"].format(code, self.atom(f))
+            if k == "c" and kind(f.shape) == "r":  # arguments of a call need no parentheses
+                code = self.b.op["outer"].format(code, self(f))
             else:
-                code = f"{code} @ {self.atom(f)}"
+                code = f"{self.atom_code(code)} @ {self.atom(f)}"
             k = kind(Shape(rows, f.shape.cols))
         return code
 
