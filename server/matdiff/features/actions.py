@@ -37,7 +37,8 @@ def fresh_name(snap: Snapshot, base: str) -> str:
 def _insert_after(snap: Snapshot, statement: ast.Statement, text: str) -> types.WorkspaceEdit:
     end = snap.line_end(statement.span.end)
     position = snap.position(end)
-    edit = types.TextEdit(range=types.Range(start=position, end=position), new_text="\n" + text)
+    new_text = "\n" + snap.embed(text)
+    edit = types.TextEdit(range=types.Range(start=position, end=position), new_text=new_text)
     return types.WorkspaceEdit(changes={snap.uri: [edit]})
 
 
@@ -150,17 +151,15 @@ def _declare_fix(
         trial = f"{prefix}\n{name} : {candidate}\n{body}\n"
         if not analyze(trial).diagnostics:
             first = snap.model.document.statements[0]
-            pos = snap.position(
-                snap.model.line_index.line_start(
-                    snap.model.line_index.line_col(first.span.start)[0]
-                )
+            pos = snap.line_start_position(first.span.start)
+            line = f"{name} : {candidate}"
+            edit = types.TextEdit(
+                range=types.Range(start=pos, end=pos), new_text=snap.embed(line) + "\n"
             )
-            line = f"{name} : {candidate}\n"
-            edit = types.TextEdit(range=types.Range(start=pos, end=pos), new_text=line)
             if decls:
                 end = snap.position(snap.line_end(decls[-1].span.end))
                 edit = types.TextEdit(
-                    range=types.Range(start=end, end=end), new_text="\n" + line.rstrip("\n")
+                    range=types.Range(start=end, end=end), new_text="\n" + snap.embed(line)
                 )
             action = types.CodeAction(
                 title=f"Declare {name} : {candidate}",

@@ -11,13 +11,15 @@ from matdiff.syntax import ast
 
 def inlay_hints(snap: Snapshot, range_: types.Range) -> list[types.InlayHint]:
     """``r: m×1 = A*x``: the shape of each definition, right after its name."""
-    start, end = snap.offset(range_.start), snap.offset(range_.end)
+    start = (range_.start.line, range_.start.character)
+    end = (range_.end.line, range_.end.character)
     out: list[types.InlayHint] = []
     for statement in snap.model.document.statements:
         if not isinstance(statement, ast.Definition):
             continue
         name = statement.name
-        if not (start <= name.span.end <= end):
+        at = snap.position(name.span.end)  # compared as positions: right in a host file too
+        if not (start <= (at.line, at.character) <= end):
             continue
         sym = snap.model.symbols.get(name.id)
         if sym is None or sym.span != name.span or sym.shape is None:

@@ -8,8 +8,19 @@ from dataclasses import dataclass, field
 from lsprotocol import types
 
 from matdiff.analysis import DocumentModel, analyze
-from matdiff.base.spans import Encoding, Span
+from matdiff.base.spans import Encoding, LineIndex, Span
+from matdiff.embedded import Block, HostKind, blocks
 from matdiff.syntax import ast
+
+
+@dataclass(frozen=True)
+class Embedding:
+    """Where a snapshot's document lives inside a host file (Python or Markdown): the block's
+    offset map, the host's line index, and the comment prefix new lines need (Python)."""
+
+    block: Block
+    index: LineIndex
+    prefix: str
 
 
 @dataclass(frozen=True)
@@ -40,25 +51,70 @@ class Snapshot:
     model: DocumentModel
     encoding: Encoding = "utf-16"
     settings: Settings = field(default_factory=Settings)
+    host: Embedding | None = None  # set for a block embedded in a Python or Markdown file
 
     @staticmethod
     def of(uri: str, text: str, version: int | None = None, encoding: Encoding = "utf-16",
            settings: Settings | None = None) -> Snapshot:  # fmt: skip
         return Snapshot(uri, version, analyze(text), encoding, settings or Settings())
 
+    @staticmethod
+    def of_host(uri: str, text: str, kind: HostKind, version: int | None = None,
+                encoding: Encoding = "utf-16",
+                settings: Settings | None = None) -> tuple[Snapshot, ...]:  # fmt: skip
+        """One snapshot per matdiff block of a Python or Markdown file."""
+        index = LineIndex(text)
+        out = []
+        for block in blocks(text, kind):
+            prefix = ""
+            if kind == "python":
+                start = block.hosts[0]
+                prefix = text[index.line_start(index.line_col(start)[0]) : start]
+            host = Embedding(block, index, prefix)
+            out.append(Snapshot(uri, version, analyze(block.text), encoding,
+                                settings or Settings(), host))  # fmt: skip
+        return tuple(out)
+
     @property
     def text(self) -> str:
         return self.model.text
 
     def position(self, offset: int) -> types.Position:
-        line, col = self.model.line_index.line_col(offset, self.encoding)
+        if self.host is not None:
+            host = self.host.block.host_offset(offset)
+            line, col = self.host.index.line_col(host, self.encoding)
+        else:
+            line, col = self.model.line_index.line_col(offset, self.encoding)
         return types.Position(line=line, character=col)
 
     def range(self, span: Span) -> types.Range:
         return types.Range(start=self.position(span.start), end=self.position(span.end))
 
     def offset(self, position: types.Position) -> int:
+        """The document offset of a client position; -1 outside an embedded block."""
+        if self.host is not None:
+            host = self.host.index.offset(position.line, position.character, self.encoding)
+            got = self.host.block.block_offset(host)
+            return -1 if got is None else got
         return self.model.line_index.offset(position.line, position.character, self.encoding)
+
+    def contains(self, position: types.Position) -> bool:
+        return self.host is None or self.offset(position) >= 0
+
+    def embed(self, text: str) -> str:
+        """Lines of matdiff as the host file writes them (``# matdiff:`` in Python)."""
+        if self.host is None or not self.host.prefix:
+            return text
+        return "\n".join(f"{self.host.prefix} {line}" for line in text.split("\n"))
+
+    def line_start_position(self, offset: int) -> types.Position:
+        """Where a new line inserted before the line of ``offset`` starts (in the host, the
+        start of the host's line, before any comment prefix)."""
+        if self.host is not None:
+            line, _ = self.host.index.line_col(self.host.block.host_offset(offset))
+            return types.Position(line=line, character=0)
+        line, _ = self.model.line_index.line_col(offset)
+        return self.position(self.model.line_index.line_start(line))
 
     def location(self, span: Span) -> types.Location:
         return types.Location(uri=self.uri, range=self.range(span))

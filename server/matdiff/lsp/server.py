@@ -35,6 +35,7 @@ from pygls.protocol import LanguageServerProtocol
 
 from matdiff import __version__
 from matdiff.base.spans import Encoding
+from matdiff.embedded import HostKind, host_kind
 from matdiff.engine import expr as E
 from matdiff.features import (
     actions,
@@ -77,7 +78,8 @@ class MatdiffProtocol(LanguageServerProtocol):
 class MatdiffServer(LanguageServer):
     def __init__(self) -> None:
         super().__init__("matdiff", __version__, protocol_cls=MatdiffProtocol)
-        self.snapshots: dict[str, Snapshot] = {}
+        # uri → its snapshots: one for a .matdiff file, one per block of a host file
+        self.snapshots: dict[str, tuple[Snapshot, ...]] = {}
         self.settings = Settings()
         self.exit_before_shutdown = False
 
@@ -91,14 +93,23 @@ class MatdiffServer(LanguageServer):
         formats = caps.hover.content_format if caps and caps.hover else None
         return formats is None or types.MarkupKind.Markdown in formats
 
-    def refresh(self, uri: str) -> Snapshot | None:
+    def refresh(self, uri: str) -> None:
+        """Re-analyse a document (a .matdiff file, or every matdiff block of a Python or
+        Markdown file) and publish its diagnostics."""
         doc = self.workspace.get_text_document(uri)
-        snap = Snapshot.of(uri, doc.source, doc.version, self.encoding(), self.settings)
-        self.snapshots[uri] = snap
-        found = diagnostics.diagnostics(snap)
+        kind = _host_kind(doc.language_id, uri)
+        if kind is None:
+            snaps: tuple[Snapshot, ...] = (
+                Snapshot.of(uri, doc.source, doc.version, self.encoding(), self.settings),
+            )
+        else:
+            snaps = Snapshot.of_host(
+                uri, doc.source, kind, doc.version, self.encoding(), self.settings
+            )
+        self.snapshots[uri] = snaps
+        found = [d for snap in snaps for d in diagnostics.diagnostics(snap)]
         params = types.PublishDiagnosticsParams(uri=uri, version=doc.version, diagnostics=found)
         self.text_document_publish_diagnostics(params)
-        return snap
 
     def report_server_error(self, error: Exception, source: Any) -> None:
         if isinstance(error, json.JSONDecodeError):  # not JSON: no id to answer, so id null
@@ -170,11 +181,28 @@ def cancellable(
     return wrap
 
 
-def snapshot(uri: str) -> Snapshot | None:
-    snap = server.snapshots.get(uri)
-    if snap is None:
+def _host_kind(language_id: str | None, uri: str) -> HostKind | None:
+    if language_id in ("python", "markdown"):
+        return language_id  # type: ignore[return-value]
+    if language_id == "matdiff":
+        return None
+    return host_kind(uri)
+
+
+def snapshot(uri: str, position: types.Position | None = None) -> Snapshot | None:
+    """The snapshot a request is about: the document's, or the embedded block that holds
+    ``position`` (None outside every block: the rest of a host file is left alone)."""
+    snaps = server.snapshots.get(uri)
+    if snaps is None:
         log.info("no snapshot: %s is not open", uri)
-    return snap
+        return None
+    if position is None:
+        return snaps[0] if len(snaps) == 1 and snaps[0].host is None else None
+    return next((s for s in snaps if s.contains(position)), None)
+
+
+def every_snapshot(uri: str) -> tuple[Snapshot, ...] | None:
+    return server.snapshots.get(uri)
 
 
 @server.feature(types.TEXT_DOCUMENT_DID_OPEN)
@@ -201,7 +229,7 @@ def did_close(ls: MatdiffServer, params: types.DidCloseTextDocumentParams) -> No
 @server.feature(types.TEXT_DOCUMENT_HOVER)
 @cancellable()
 def on_hover(ls: MatdiffServer, params: types.HoverParams) -> types.Hover | None:
-    snap = snapshot(params.text_document.uri)
+    snap = snapshot(params.text_document.uri, params.position)
     return None if snap is None else hover.hover(snap, params.position)
 
 
@@ -215,7 +243,7 @@ _ACTION_KINDS = [types.CodeActionKind.QuickFix, types.CodeActionKind.RefactorInl
 def on_code_action(
     ls: MatdiffServer, params: types.CodeActionParams
 ) -> list[types.CodeAction] | None:
-    snap = snapshot(params.text_document.uri)
+    snap = snapshot(params.text_document.uri, params.range.start)
     return None if snap is None else actions.code_actions(snap, params)
 
 
@@ -225,7 +253,7 @@ def on_code_action(
 )
 @isolated()
 def on_completion(ls: MatdiffServer, params: types.CompletionParams) -> types.CompletionList | None:
-    snap = snapshot(params.text_document.uri)
+    snap = snapshot(params.text_document.uri, params.position)
     return None if snap is None else completion.completion(snap, params.position)
 
 
@@ -240,7 +268,7 @@ def on_completion(ls: MatdiffServer, params: types.CompletionParams) -> types.Co
 def on_signature_help(
     ls: MatdiffServer, params: types.SignatureHelpParams
 ) -> types.SignatureHelp | None:
-    snap = snapshot(params.text_document.uri)
+    snap = snapshot(params.text_document.uri, params.position)
     return None if snap is None else completion.signature_help(snap, params.position)
 
 
@@ -256,8 +284,10 @@ def on_semantic_tokens(
 @server.feature(types.TEXT_DOCUMENT_INLAY_HINT)
 @isolated()
 def on_inlay_hint(ls: MatdiffServer, params: types.InlayHintParams) -> list[types.InlayHint] | None:
-    snap = snapshot(params.text_document.uri)
-    return None if snap is None else outline.inlay_hints(snap, params.range)
+    snaps = every_snapshot(params.text_document.uri)
+    return (
+        None if snaps is None else [h for s in snaps for h in outline.inlay_hints(s, params.range)]
+    )
 
 
 @server.feature(types.TEXT_DOCUMENT_DOCUMENT_SYMBOL)
@@ -265,21 +295,21 @@ def on_inlay_hint(ls: MatdiffServer, params: types.InlayHintParams) -> list[type
 def on_document_symbol(
     ls: MatdiffServer, params: types.DocumentSymbolParams
 ) -> list[types.DocumentSymbol] | None:
-    snap = snapshot(params.text_document.uri)
-    return None if snap is None else outline.document_symbols(snap)
+    snaps = every_snapshot(params.text_document.uri)
+    return None if snaps is None else [d for s in snaps for d in outline.document_symbols(s)]
 
 
 @server.feature(types.TEXT_DOCUMENT_DEFINITION)
 @isolated()
 def on_definition(ls: MatdiffServer, params: types.DefinitionParams) -> types.Location | None:
-    snap = snapshot(params.text_document.uri)
+    snap = snapshot(params.text_document.uri, params.position)
     return None if snap is None else navigation.definition(snap, params.position)
 
 
 @server.feature(types.TEXT_DOCUMENT_REFERENCES)
 @isolated()
 def on_references(ls: MatdiffServer, params: types.ReferenceParams) -> list[types.Location] | None:
-    snap = snapshot(params.text_document.uri)
+    snap = snapshot(params.text_document.uri, params.position)
     include = params.context.include_declaration
     return None if snap is None else navigation.references(snap, params.position, include)
 
@@ -289,14 +319,14 @@ def on_references(ls: MatdiffServer, params: types.ReferenceParams) -> list[type
 def on_prepare_rename(
     ls: MatdiffServer, params: types.PrepareRenameParams
 ) -> types.PrepareRenamePlaceholder | None:
-    snap = snapshot(params.text_document.uri)
+    snap = snapshot(params.text_document.uri, params.position)
     return None if snap is None else navigation.prepare_rename(snap, params.position)
 
 
 @server.feature(types.TEXT_DOCUMENT_RENAME, types.RenameOptions(prepare_provider=True))
 @isolated()
 def on_rename(ls: MatdiffServer, params: types.RenameParams) -> types.WorkspaceEdit | None:
-    snap = snapshot(params.text_document.uri)
+    snap = snapshot(params.text_document.uri, params.position)
     return None if snap is None else navigation.rename(snap, params.position, params.new_name)
 
 
@@ -313,9 +343,11 @@ def on_formatting(
 @cancellable()
 def on_derivative(ls: MatdiffServer, args: Any = None, *rest: Any) -> dict[str, Any] | None:
     request = args if isinstance(args, dict) else {}
-    snap = snapshot(str(request.get("uri", "")))
-    if snap is None:
+    snaps = every_snapshot(str(request.get("uri", "")))
+    if not snaps:
         return None
+    name = str(request.get("name", ""))  # in a host file: the block that defines it
+    snap = next((s for s in snaps if name in s.model.symbols), snaps[0])
     return commands.derivative(snap, request)
 
 

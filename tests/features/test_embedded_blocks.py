@@ -1,0 +1,103 @@
+"""Features inside matdiff blocks of Python and Markdown files, at host positions (UTF-16
+and UTF-8, after multi-byte text), and edits that insert matdiff lines the host's way."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from lsprotocol import types
+
+from matdiff.analysis import analyze
+from matdiff.analysis.lower import Lowering
+from matdiff.embedded import python_blocks
+from matdiff.engine import verify
+from matdiff.engine.evaluate import evaluate
+from matdiff.features import actions, diagnostics, hover
+from matdiff.features.snapshot import Snapshot
+
+PY = """\
+\"\"\"Least squares ∂ — ⊗ ᵀ multi-byte text before the block.\"\"\"
+import numpy as np
+
+def fit(W, x, b):
+    # matdiff: W : matrix(m, n); x : vector(n); b : vector(m)
+    # matdiff: loss = norm2(W*x + b)^2
+    # matdiff: bad = W*W
+    return W
+"""
+
+
+def _position(text: str, needle: str, encoding: str, after: int = 0) -> types.Position:
+    offset = text.index(needle, after)
+    line = text.count("\n", 0, offset)
+    start = text.rfind("\n", 0, offset) + 1
+    prefix = text[start:offset]
+    units = {"utf-16": len(prefix.encode("utf-16-le")) // 2, "utf-8": len(prefix.encode()),
+             "utf-32": len(prefix)}[encoding]  # fmt: skip
+    return types.Position(line=line, character=units)
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-8"])
+def test_diagnostics_land_at_host_positions(encoding: str) -> None:
+    (snap,) = Snapshot.of_host("file:///m.py", PY, "python", encoding=encoding)  # type: ignore[arg-type]
+    (d,) = diagnostics.diagnostics(snap)
+    assert d.message.startswith("cannot multiply W (m×n) by W (m×n)")
+    assert d.range.start == _position(PY, "*W", encoding, PY.index("bad"))
+
+
+def test_hover_in_a_block_shows_the_derivative_by_value() -> None:
+    (snap,) = Snapshot.of_host("file:///m.py", PY, "python")
+    h = hover.hover(snap, _position(PY, "loss", "utf-16"))
+    assert h is not None and "∇_W loss" in h.contents.value
+    code = h.contents.value.split("```python\n")[1].split("\n```")[0]
+    rng = np.random.default_rng(0)
+    W, x, b = rng.standard_normal((3, 2)), rng.standard_normal(2), rng.standard_normal(3)
+    got = eval(code, {"np": np, "W": W, "x": x, "b": b, "m": 3, "n": 2})
+    np.testing.assert_allclose(got, 2 * np.outer(W @ x + b, x))
+
+
+def test_outside_the_blocks_nothing_answers() -> None:
+    (snap,) = Snapshot.of_host("file:///m.py", PY, "python")
+    assert not snap.contains(_position(PY, "return W", "utf-16"))
+    assert snap.contains(_position(PY, "loss", "utf-16"))
+
+
+def test_insert_gradient_writes_a_matdiff_comment_line() -> None:
+    (snap,) = Snapshot.of_host("file:///m.py", PY, "python")
+    at = _position(PY, "loss", "utf-16")
+    params = types.CodeActionParams(
+        text_document=types.TextDocumentIdentifier(uri=snap.uri),
+        range=types.Range(start=at, end=at), context=types.CodeActionContext(diagnostics=[]),
+    )  # fmt: skip
+    (action,) = [
+        a for a in actions.code_actions(snap, params) if a.title == "Insert gradient of loss by W"
+    ]
+    assert action.edit is not None and action.edit.changes is not None
+    (edit,) = action.edit.changes[snap.uri]
+    lines = PY.split("\n")
+    line = lines[edit.range.start.line]
+    lines[edit.range.start.line] = (
+        line[: edit.range.start.character] + edit.new_text + line[edit.range.start.character :]
+    )
+    new = "\n".join(lines)
+    assert "    # matdiff: grad_loss_W = 2*(W*x + b)*x'" in new.split("\n")
+    (block,) = python_blocks(new)
+    model = analyze(block.text)
+    assert [d.message for d in model.diagnostics if "grad_loss_W" in d.message] == []
+    lowering = Lowering(model)
+    got, want = lowering.definition("grad_loss_W"), lowering.definition("loss")
+    x = lowering.variable(model.symbols["W"])
+    env = verify.environment([got, want], np.random.default_rng(1))
+    assert verify.check(want, x, got, "gradient", env, np.random.default_rng(2))
+    assert evaluate(got, env).shape == env["W"].shape
+
+
+def test_markdown_fences_and_edits_above_them() -> None:
+    md = "# Title ∂\n\n```matdiff\nA : matrix(m, n)\nf = A*A\n```\n"
+    (snap,) = Snapshot.of_host("file:///n.md", md, "markdown")
+    (d,) = diagnostics.diagnostics(snap)
+    assert (d.range.start.line, d.range.start.character) == (4, 5)
+    moved = "one more line ⊗\n" + md
+    (snap2,) = Snapshot.of_host("file:///n.md", moved, "markdown")
+    (d2,) = diagnostics.diagnostics(snap2)
+    assert (d2.range.start.line, d2.range.start.character) == (5, 5)
