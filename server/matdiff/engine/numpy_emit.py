@@ -116,11 +116,17 @@ def shape_code(shape: Shape) -> str:
 
 
 class _Emitter:
-    def __init__(self, root: E.Expr, backend: Backend) -> None:
+    """Emits expressions; a sub-expression used more than once is bound once, inline with
+    ``:=`` (one expression), or as an assignment in ``lines`` (``hoist``: function bodies)."""
+
+    def __init__(self, roots: list[E.Expr], backend: Backend, hoist: bool = False) -> None:
         self.b = backend
+        self.hoist = hoist
+        self.lines: list[str] = []
         counts: Counter[int] = Counter()
-        for n in _all_occurrences(root):
-            counts[id(n)] += 1
+        for root in roots:
+            for n in _all_occurrences(root):
+                counts[id(n)] += 1
         self.shared = {i for i, c in counts.items() if c > 1}
         self.bound: dict[int, str] = {}
         self.next = 0
@@ -133,6 +139,9 @@ class _Emitter:
             self.next += 1
             name = f"_t{self.next}"
             self.bound[id(e)] = name
+            if self.hoist:
+                self.lines.append(f"{name} = {code}")
+                return name
             return f"({name} := {code})"
         return code
 
@@ -291,15 +300,23 @@ def _all_occurrences(root: E.Expr) -> list[E.Expr]:
 
 def to_numpy(e: E.Expr) -> str:
     """One NumPy expression for ``e`` (vectors as 1-D arrays)."""
-    return _Emitter(e, NUMPY)(e)
+    return _Emitter([e], NUMPY)(e)
 
 
 def to_torch(e: E.Expr) -> str:
     """One PyTorch expression (``torch``; vectors 1-D tensors, constants in the default
     dtype)."""
-    return _Emitter(e, TORCH)(e)
+    return _Emitter([e], TORCH)(e)
 
 
 def to_jax(e: E.Expr) -> str:
     """One JAX expression (``jnp`` and ``jax``; vectors 1-D arrays)."""
-    return _Emitter(e, JAX)(e)
+    return _Emitter([e], JAX)(e)
+
+
+def statements(exprs: list[E.Expr], backend: str) -> tuple[list[str], list[str]]:
+    """Code for several expressions that share sub-expressions: the assignments that bind
+    the shared parts (in order), and one expression per input."""
+    emitter = _Emitter(exprs, BACKENDS[backend], hoist=True)
+    codes = [emitter(e) for e in exprs]
+    return emitter.lines, codes

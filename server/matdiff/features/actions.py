@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from lsprotocol import types
 
+from matdiff import codegen
 from matdiff.api import MatdiffError
 from matdiff.base import language
 from matdiff.base.spans import Span
@@ -22,6 +23,7 @@ def code_actions(snap: Snapshot, params: types.CodeActionParams) -> list[types.C
         if isinstance(statement, ast.Definition) and statement.span.start <= end \
                 and start <= statement.span.end:  # fmt: skip
             out.extend(derivative_actions(snap, statement))
+            out.extend(function_actions(snap, statement))
     for diag in params.context.diagnostics:
         out.extend(quick_fixes(snap, diag))
     return out
@@ -40,6 +42,64 @@ def _insert_after(snap: Snapshot, statement: ast.Statement, text: str) -> types.
     new_text = "\n" + snap.embed(text)
     edit = types.TextEdit(range=types.Range(start=position, end=position), new_text=new_text)
     return types.WorkspaceEdit(changes={snap.uri: [edit]})
+
+
+def function_actions(snap: Snapshot, defn: ast.Definition) -> list[types.CodeAction]:
+    """In a Python file: gradient functions (NumPy, PyTorch, JAX; by one variable, by all, and
+    value-and-gradient) inserted right below the block, importing what they need once."""
+    host = snap.host
+    of = defn.name.id
+    sym = snap.model.symbols.get(of)
+    if host is None or not host.prefix or sym is None or sym.shape is None:
+        return []
+    if not sym.shape.is_scalar:
+        return []
+    variables = [v.name for v in snap.model.depends_on(of)]
+    requests: list[tuple[str, list[str], bool, str]] = []
+    for backend in ("numpy", "torch", "jax"):
+        label = codegen.LABEL[backend]
+        for v in variables:
+            requests.append(
+                (backend, [v], False, f"Insert {label} gradient function for {of} by {v}")
+            )
+        if len(variables) > 1:
+            title = f"Insert {label} gradient function for {of} by all variables"
+            requests.append((backend, variables, False, title))
+        title = f"Insert {label} value-and-gradient function for {of}"
+        requests.append((backend, variables, True, title))
+    out = []
+    for backend, wrt, value, title in requests:
+        try:
+            fn = codegen.gradient_function(snap.model, of, wrt, backend, value)
+        except MatdiffError:
+            continue
+        out.append(types.CodeAction(title=title, kind=types.CodeActionKind.RefactorInline,
+                                    edit=_function_edit(snap, fn)))  # fmt: skip
+    return out
+
+
+def _function_edit(snap: Snapshot, fn: codegen.Function) -> types.WorkspaceEdit:
+    host = snap.host
+    assert host is not None
+    indent = host.prefix[: len(host.prefix) - len(host.prefix.lstrip())]
+    last = host.block.hosts[-1]
+    line, _ = host.index.line_col(last)
+    end = host.index.line_end(line)
+    at = _host_position(snap, end)
+    body = "\n".join(f"{indent}{row}" if row else "" for row in fn.source.rstrip("\n").split("\n"))
+    edits = [types.TextEdit(range=types.Range(start=at, end=at), new_text="\n\n" + body)]
+    missing = codegen.missing_imports(host.text, fn.imports)
+    if missing:
+        line, text = codegen.import_insertion(host.text, missing)
+        top = types.Position(line=line, character=0)
+        edits.insert(0, types.TextEdit(range=types.Range(start=top, end=top), new_text=text))
+    return types.WorkspaceEdit(changes={snap.uri: edits})
+
+
+def _host_position(snap: Snapshot, host_offset: int) -> types.Position:
+    assert snap.host is not None
+    line, col = snap.host.index.line_col(host_offset, snap.encoding)
+    return types.Position(line=line, character=col)
 
 
 def derivative_actions(snap: Snapshot, defn: ast.Definition) -> list[types.CodeAction]:

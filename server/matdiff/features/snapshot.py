@@ -21,6 +21,7 @@ class Embedding:
     block: Block
     index: LineIndex
     prefix: str
+    text: str  # the host file's text
 
 
 @dataclass(frozen=True)
@@ -70,7 +71,7 @@ class Snapshot:
             if kind == "python":
                 start = block.hosts[0]
                 prefix = text[index.line_start(index.line_col(start)[0]) : start]
-            host = Embedding(block, index, prefix)
+            host = Embedding(block, index, prefix, text)
             out.append(Snapshot(uri, version, analyze(block.text), encoding,
                                 settings or Settings(), host))  # fmt: skip
         return tuple(out)
