@@ -1,0 +1,266 @@
+// End-to-end: the packaged .vsix in a real VS Code (code-server 4.99.4 = Code 1.99.3), driven
+// by playwright-core in Debian's Chromium, all on 127.0.0.1.  A new user's route: matdiff is
+// on PATH (the extension finds it there), the extension is installed from the .vsix.
+//
+//   node e2e/run.mjs            (after `npm run package`; installs code-server if missing)
+//
+// It opens least-squares.matdiff, waits for the dimension-mismatch squiggle and reads its
+// message, hovers `loss` and reads the derivative, applies "Insert gradient of loss by W",
+// saves, and hands the hover text and the saved file to e2e/check.py, which checks both by
+// value with the matdiff package.  Screenshots of the hover and the code action go to
+// images/ (the extension README shows them).  Every wait is bounded; any failure exits 1.
+import { execFileSync, spawn } from "node:child_process";
+import * as fs from "node:fs";
+import * as net from "node:net";
+import * as os from "node:os";
+import * as path from "node:path";
+import { fileURLToPath } from "node:url";
+import { chromium } from "playwright-core";
+
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+const CLIENT = path.dirname(HERE);
+const REPO = path.dirname(CLIENT);
+const { version } = JSON.parse(fs.readFileSync(path.join(CLIENT, "package.json"), "utf8"));
+const VSIX = path.join(CLIENT, `matdiff-${version}.vsix`);
+const PYTHON = process.env.MATDIFF_E2E_PYTHON ?? path.join(REPO, ".venv", "bin", "python");
+const CHROMIUM = process.env.MATDIFF_E2E_CHROMIUM ?? "/usr/bin/chromium";
+const IMAGES = path.join(CLIENT, "images");
+const ACTION = "Insert gradient of loss by W";
+const started = Date.now();
+
+function log(message) {
+  console.log(`[e2e ${((Date.now() - started) / 1000).toFixed(1)} s] ${message}`);
+}
+
+function fail(message) {
+  console.error(`e2e: FAILED: ${message}`);
+  process.exit(1);
+}
+
+function run(program, args, options = {}) {
+  return execFileSync(program, args, { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"], ...options });
+}
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+async function waitForHttp(url, ms, child) {
+  const deadline = Date.now() + ms;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) {
+      fail(`code-server exited with ${child.exitCode} before it answered`);
+    }
+    try {
+      const response = await fetch(url);
+      if (response.ok) {
+        return;
+      }
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  fail(`${url} did not answer within ${ms / 1000} s`);
+}
+
+/** The visible editor lines, top to bottom, as { top, element }. */
+async function editorLines(page) {
+  const lines = page.locator(".monaco-editor .view-lines .view-line");
+  const out = [];
+  for (let i = 0; i < (await lines.count()); i += 1) {
+    const element = lines.nth(i);
+    out.push({ top: (await element.boundingBox())?.y ?? 0, element });
+  }
+  return out.sort((a, b) => a.top - b.top).map((l) => l.element);
+}
+
+/** A screenshot of the editor's top-left corner together with a widget, padded. */
+async function shot(page, widget, file) {
+  const editor = await page.locator(".monaco-editor .view-lines").first().boundingBox();
+  const box = await widget.boundingBox();
+  if (!editor || !box) {
+    fail(`nothing to screenshot for ${file}`);
+  }
+  const x = Math.max(0, editor.x - 56);
+  const y = Math.max(0, Math.min(editor.y, box.y) - 3);
+  const right = Math.max(box.x + box.width, editor.x + 520) + 12;
+  const bottom = Math.max(box.y + box.height, editor.y + 90) + 12;
+  fs.mkdirSync(IMAGES, { recursive: true });
+  await page.screenshot({ path: path.join(IMAGES, file), clip: { x, y, width: right - x, height: bottom - y } });
+  log(`screenshot images/${file}`);
+}
+
+async function main() {
+  for (const [what, file] of [["the .vsix (npm run package)", VSIX], ["Python with matdiff", PYTHON], ["Chromium", CHROMIUM]]) {
+    if (!fs.existsSync(file)) {
+      fail(`${what} not found at ${file}`);
+    }
+  }
+  const document = run(PYTHON, [path.join(HERE, "check.py"), "--document"]);
+  const mismatch = run(PYTHON, [path.join(HERE, "check.py"), "--mismatch"]);
+
+  const codeServer = run("bash", [path.join(HERE, "install-code-server.sh")]).trim().split("\n").pop();
+  log(`code-server: ${codeServer}`);
+
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "matdiff-e2e-"));
+  const userData = path.join(tmp, "user-data");
+  const extensions = path.join(tmp, "extensions");
+  const work = path.join(tmp, "work");
+  fs.mkdirSync(path.join(userData, "User"), { recursive: true });
+  fs.mkdirSync(work);
+  const file = path.join(work, "least-squares.matdiff");
+  fs.writeFileSync(file, document);
+  fs.writeFileSync(
+    path.join(userData, "User", "settings.json"),
+    JSON.stringify({
+      "workbench.startupEditor": "none",
+      "workbench.tips.enabled": false,
+      "security.workspace.trust.enabled": false,
+      "telemetry.telemetryLevel": "off",
+      "update.mode": "none",
+      "extensions.autoCheckUpdates": false,
+      "extensions.ignoreRecommendations": true,
+      "editor.hover.delay": 200,
+      "editor.minimap.enabled": false,
+      "chat.commandCenter.enabled": false,
+      "window.commandCenter": false,
+    }),
+  );
+  // The user's environment: matdiff's virtualenv on PATH, HOME and XDG dirs of our own.
+  const env = {
+    ...process.env,
+    PATH: `${path.dirname(PYTHON)}${path.delimiter}${process.env.PATH ?? ""}`,
+    HOME: path.join(tmp, "home"),
+    XDG_CONFIG_HOME: path.join(tmp, "config"),
+    XDG_DATA_HOME: path.join(tmp, "data"),
+    XDG_CACHE_HOME: path.join(tmp, "cache"),
+  };
+  delete env.VSCODE_IPC_HOOK_CLI;
+  // VS Code's server takes the extension host's environment from a login shell (`bash -i -l`),
+  // whose /etc/profile resets PATH: like a user, put matdiff on PATH in ~/.profile.
+  fs.mkdirSync(env.HOME);
+  fs.writeFileSync(path.join(env.HOME, ".profile"), `export PATH="${path.dirname(PYTHON)}:$PATH"\n`);
+  const common = ["--user-data-dir", userData, "--extensions-dir", extensions];
+
+  log(`installing ${path.basename(VSIX)}`);
+  const installed = run("node", [codeServer, ...common, "--install-extension", VSIX], { env });
+  if (!/successfully installed/i.test(installed)) {
+    fail(`installing the .vsix said:\n${installed}`);
+  }
+
+  const port = await freePort();
+  const serverArgs = [codeServer, ...common, "--bind-addr", `127.0.0.1:${port}`, "--auth", "none",
+    "--disable-telemetry", "--disable-update-check", "--disable-workspace-trust", "--disable-getting-started-override", work];
+  const serverLog = fs.openSync(path.join(tmp, "code-server.log"), "w");
+  const server = spawn("node", serverArgs, { env, stdio: ["ignore", serverLog, serverLog], detached: true });
+  let browser;
+  try {
+    await waitForHttp(`http://127.0.0.1:${port}/healthz`, 30_000, server);
+    log(`code-server on 127.0.0.1:${port}`);
+    browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ["--no-sandbox", "--disable-gpu"] });
+    const context = await browser.newContext({ viewport: { width: 1280, height: 860 }, deviceScaleFactor: 1 });
+    await context.route("**/*", (route) => {
+      const { hostname, protocol } = new URL(route.request().url());
+      return hostname === "127.0.0.1" || protocol === "data:" || protocol === "blob:" ? route.continue() : route.abort();
+    });
+    const page = await context.newPage();
+    await page.goto(`http://127.0.0.1:${port}/?folder=${encodeURIComponent(work)}`);
+    await page.locator(".monaco-workbench").waitFor({ timeout: 30_000 });
+    log("workbench loaded");
+
+    // Open the document through Quick Open, as a person would.
+    await page.locator(".part.editor").click();
+    await page.keyboard.press("Control+P");
+    const quickInput = page.locator(".quick-input-widget input.input");
+    await quickInput.waitFor({ timeout: 10_000 });
+    await quickInput.fill("least-squares.matdiff");
+    await page.locator(".quick-input-list .monaco-list-row").first().waitFor({ timeout: 10_000 });
+    await page.keyboard.press("Enter");
+    await page.locator(".monaco-editor .view-lines").filter({ hasText: "loss" }).waitFor({ timeout: 10_000 });
+    log("document open");
+
+    // The diagnostic: a squiggle, whose hover says what is wrong.
+    const squiggle = page.locator(".monaco-editor .squiggly-error").first();
+    await squiggle.waitFor({ timeout: 60_000 });
+    log("dimension-mismatch squiggle shown");
+    const hoverWidget = page.locator(".monaco-hover:not(.hidden) .monaco-hover-content").first();
+    await squiggle.hover({ force: true });
+    await hoverWidget.filter({ hasText: "cannot multiply" }).waitFor({ timeout: 15_000 });
+    const diagnosticText = await hoverWidget.innerText();
+    if (!diagnosticText.includes(mismatch)) {
+      fail(`the squiggle's hover does not say ${JSON.stringify(mismatch)}:\n${diagnosticText}`);
+    }
+    log(`squiggle message: ${mismatch}`);
+    await page.keyboard.press("Escape");
+    await page.mouse.move(5, 500);
+    await hoverWidget.waitFor({ state: "hidden", timeout: 10_000 }).catch(() => undefined);
+
+    // The derivative hover on `loss`.
+    const lines = await editorLines(page);
+    const lossToken = lines[1].locator("span span", { hasText: /^loss$/ }).first();
+    await lossToken.hover();
+    await hoverWidget.filter({ hasText: "checked numerically" }).waitFor({ timeout: 30_000 });
+    const hoverText = await hoverWidget.innerText();
+    fs.writeFileSync(path.join(tmp, "hover.txt"), hoverText);
+    if (!hoverText.includes("∇_W loss") || !hoverText.includes("2(Wx + b)xᵀ")) {
+      fail(`the hover does not show the gradient 2(Wx + b)xᵀ:\n${hoverText}`);
+    }
+    log("derivative hover read");
+    await shot(page, page.locator(".monaco-hover:not(.hidden)").first(), "hover.png");
+    await page.keyboard.press("Escape");
+    await page.mouse.move(5, 500);
+
+    // The code action, from the light bulb menu (Ctrl+.) on `loss`.
+    await lossToken.click();
+    await page.keyboard.press("Control+.");
+    const item = page.locator(".action-widget .monaco-list-row", { hasText: ACTION }).first();
+    await item.waitFor({ timeout: 30_000 });
+    // Move the selection to the action with the keyboard (the menu blocks pointer events).
+    const focused = page.locator(".action-widget .monaco-list-row.focused").first();
+    for (let i = 0; i < 30 && (await focused.getAttribute("aria-label")) !== ACTION; i += 1) {
+      await page.keyboard.press("ArrowDown");
+    }
+    if ((await focused.getAttribute("aria-label")) !== ACTION) {
+      fail(`could not select "${ACTION}" in the code action menu`);
+    }
+    await shot(page, page.locator(".action-widget").first(), "code-action.png");
+    await page.keyboard.press("Enter");
+    await page.locator(".monaco-editor .view-lines").filter({ hasText: "grad_loss_W" }).waitFor({ timeout: 15_000 });
+    log(`applied "${ACTION}"`);
+    await page.keyboard.press("Control+S");
+    const deadline = Date.now() + 15_000;
+    while (!fs.readFileSync(file, "utf8").includes("grad_loss_W") && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    log("saved");
+
+    const checked = run(PYTHON, [path.join(HERE, "check.py"), path.join(tmp, "hover.txt"), file]);
+    process.stdout.write(checked);
+    log("PASSED");
+  } catch (error) {
+    const where = path.join(tmp, "failure.png");
+    const pages = browser?.contexts()[0]?.pages() ?? [];
+    if (pages[0]) {
+      await pages[0].screenshot({ path: where }).catch(() => undefined);
+    }
+    console.error(`code-server log: ${path.join(tmp, "code-server.log")}; screenshot: ${where}`);
+    fail(error instanceof Error ? error.stack ?? error.message : String(error));
+  } finally {
+    await browser?.close().catch(() => undefined);
+    try {
+      process.kill(-server.pid, "SIGTERM");
+    } catch {
+      // already gone
+    }
+  }
+}
+
+await main();

@@ -1,0 +1,16 @@
+// Bundle src/extension.ts and vscode-languageclient into one CommonJS file, dist/extension.js.
+import * as esbuild from "esbuild";
+
+const production = process.argv.includes("--production");
+await esbuild.build({
+  entryPoints: ["src/extension.ts"],
+  bundle: true,
+  outfile: "dist/extension.js",
+  external: ["vscode"],
+  format: "cjs",
+  platform: "node",
+  target: "node20",
+  minify: production,
+  sourcemap: !production,
+  logLevel: "warning",
+});
