@@ -86,6 +86,25 @@ async def test_python_block_diagnostics_hover_and_edits(client: LanguageClient) 
     new = apply_edits(moved, list(act.edit.changes[PY_URI]), enc)
     assert "# matdiff: grad_loss_W = 2*(W*x + b)*x'" in new.splitlines()
 
+    # a JAX value-and-gradient function: inserted below the block, importing jax once
+    (fn,) = [a for a in acts if isinstance(a, types.CodeAction)
+             and a.title == "Insert JAX value-and-gradient function for loss"]  # fmt: skip
+    assert fn.edit is not None and fn.edit.changes is not None
+    code = apply_edits(moved, list(fn.edit.changes[PY_URI]), enc)
+    assert code.count("import jax.numpy as jnp") == 1
+    jax = pytest.importorskip(
+        "jax"
+    )  # in the test extra; tests/engine/test_backends demands it in CI
+    jax.config.update("jax_enable_x64", True)
+    space: dict[str, object] = {}
+    exec(compile(code, "model.py", "exec"), space)
+    value, gW, gx, gb = space["loss_and_grad"](W, x, b)  # type: ignore[operator]
+    r = W @ x + b
+    np.testing.assert_allclose(float(value), r @ r)
+    np.testing.assert_allclose(np.asarray(gW), 2 * np.outer(r, x))
+    np.testing.assert_allclose(np.asarray(gx), 2 * W.T @ r)
+    np.testing.assert_allclose(np.asarray(gb), 2 * r)
+
 
 async def test_markdown_fence(client: LanguageClient) -> None:
     enc = client.encoding  # type: ignore[attr-defined]
