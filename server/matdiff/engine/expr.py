@@ -170,16 +170,17 @@ ONE_SCALAR = num(1)
 class Const(Expr):
     """A structured constant: ``I`` (``name='eye'``), ``ones``, ``zeros``, ``commutation``."""
 
-    __slots__ = ("name",)
+    __slots__ = ("dims", "name")
     kind = "const"
     name: str
+    dims: tuple[Dim, Dim] | None  # (m, n) of a commutation matrix K_{m,n}
 
     def _make_key(self) -> str:
         return f"#{self.name}:{self.shape}"
 
 
 def _const(name: str, shape: Shape) -> Const:
-    node: Const = _intern(Const, (name, shape), shape, (), name=name)
+    node: Const = _intern(Const, (name, shape), shape, (), name=name, dims=None)
     return node
 
 
@@ -200,15 +201,14 @@ def commutation(m: Dim, n: Dim) -> Expr:
     if m.is_one or n.is_one:
         return identity(m * n)
     node: Const = _intern(Const, ("commutation", m, n), Shape(m * n, m * n), (),
-                          name="commutation", _key=f"#commutation:{m},{n}")  # fmt: skip
+                          name="commutation", dims=(m, n),
+                          _key=f"#commutation:{m},{n}")  # fmt: skip
     return node
 
 
 def commutation_dims(k: Const) -> tuple[Dim, Dim]:
-    for key, node in _TABLE.items():
-        if node is k:
-            return key[2], key[3]
-    raise AssertionError("not a commutation matrix")
+    assert k.dims is not None, "not a commutation matrix"
+    return k.dims
 
 
 def is_zero(e: Expr) -> bool:
