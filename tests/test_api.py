@@ -102,3 +102,14 @@ def test_a_derivation_past_its_time_budget_stops_with_a_message() -> None:
     doc = "X : matrix(n, n)\nf = tr(X^40)*logdet(X)\n"
     with pytest.raises(matdiff.MatdiffError, match="took too long"):
         derivation(doc, "f", "X", "hessian", seconds=0.0)
+
+
+def test_derivations_survive_the_engine_forgetting_its_nodes() -> None:
+    from matdiff.analysis import analyze
+    from matdiff.derivatives import derivation
+    from matdiff.engine import expr as E
+
+    model = analyze(LSQ)
+    first = derivation(model, "loss", "W", "gradient").emit("dsl")
+    E.clear_cache()  # nodes cached with the model's lowering are stale now
+    assert derivation(model, "loss", "W", "gradient").emit("dsl") == first

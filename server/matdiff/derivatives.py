@@ -47,8 +47,21 @@ _LIMIT = 4096
 _LOWERINGS: list[tuple[DocumentModel, Lowering]] = []
 
 
+_SEEN_GENERATION = [E.generation()]
+
+
+def _fresh_caches() -> None:
+    """Drop every cache of nodes if the engine forgot its interned nodes."""
+    if _SEEN_GENERATION[0] != E.generation():
+        _SEEN_GENERATION[0] = E.generation()
+        for cache in (_RESULTS, _CHECKED, _STEPS):
+            cache.clear()
+        _LOWERINGS.clear()
+
+
 def _lowering(model: DocumentModel) -> Lowering:
     """One Lowering per model (the last few models), so each definition is lowered once."""
+    _fresh_caches()
     for m, lowering in _LOWERINGS:
         if m is model:
             return lowering

@@ -102,8 +102,17 @@ def _create(cls: type[Expr], full: tuple[Any, ...], shape: Shape, children: tupl
     return node
 
 
+_GENERATION = [0]  # bumped by clear_cache: caches of nodes elsewhere must be dropped too
+
+
+def generation() -> int:
+    return _GENERATION[0]
+
+
 def clear_cache() -> None:
-    """Forget every interned node (tests and long-running servers)."""
+    """Forget every interned node (tests and long-running servers).  Nodes built before are
+    no longer identical to new ones: caches keyed by nodes watch ``generation()``."""
+    _GENERATION[0] += 1
     _TABLE.clear()
     _SYMMETRIC.clear()
     _TRANSPOSED.clear()
