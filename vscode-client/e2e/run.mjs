@@ -242,7 +242,33 @@ async function main() {
     }
     log("saved");
 
-    const checked = run(PYTHON, [path.join(HERE, "check.py"), path.join(tmp, "hover.txt"), file]);
+    // "matdiff: Show derivative of … by …": three quick picks, then the panel beside.
+    await page.keyboard.press("Control+Shift+P");
+    await quickInput.waitFor({ timeout: 10_000 });
+    await quickInput.fill(">matdiff: Show derivative");
+    await page.locator(".quick-input-list .monaco-list-row", { hasText: "Show derivative of" }).first().waitFor({ timeout: 10_000 });
+    await page.keyboard.press("Enter");
+    for (const [placeholder, answer] of [["Derivative of which definition?", "loss"], ["by which variable?", "W"], ["Which derivative?", ""]]) {
+      await page.locator(`.quick-input-widget input.input[placeholder*="${placeholder}"]`).waitFor({ timeout: 15_000 });
+      if (answer) {
+        await quickInput.fill(answer);
+      }
+      await page.locator(".quick-input-list .monaco-list-row").first().waitFor({ timeout: 10_000 });
+      await page.keyboard.press("Enter");
+    }
+    const panel = page.frameLocator("iframe.webview").frameLocator("iframe#active-frame");
+    await panel.locator("#numpy").waitFor({ timeout: 15_000 });
+    const panelText = ["math", "numpy", "latex"]
+      .map(async (id) => `${id === "numpy" ? "NumPy" : id === "latex" ? "LaTeX" : "Math"}\n${await panel.locator(`#${id}`).innerText()}\n`);
+    const panelParts = (await Promise.all(panelText)).join("");
+    fs.writeFileSync(path.join(tmp, "panel.txt"), panelParts);
+    if (!panelParts.includes("∇_W loss = 2(Wx + b)xᵀ")) {
+      fail(`the derivative panel does not show ∇_W loss = 2(Wx + b)xᵀ:\n${panelParts}`);
+    }
+    log("derivative panel read");
+    await page.screenshot({ path: path.join(IMAGES, "panel.png"), clip: { x: 0, y: 0, width: 1280, height: 420 } });
+
+    const checked = run(PYTHON, [path.join(HERE, "check.py"), path.join(tmp, "hover.txt"), file, path.join(tmp, "panel.txt")]);
     process.stdout.write(checked);
     log("PASSED");
   } catch (error) {
