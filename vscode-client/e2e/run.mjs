@@ -32,9 +32,11 @@ function log(message) {
   console.log(`[e2e ${((Date.now() - started) / 1000).toFixed(1)} s] ${message}`);
 }
 
+class Failure extends Error {}
+
+/** Stop the test: thrown, so that `finally` still stops code-server and the browser. */
 function fail(message) {
-  console.error(`e2e: FAILED: ${message}`);
-  process.exit(1);
+  throw new Failure(message);
 }
 
 function run(program, args, options = {}) {
@@ -278,7 +280,7 @@ async function main() {
       await pages[0].screenshot({ path: where }).catch(() => undefined);
     }
     console.error(`code-server log: ${path.join(tmp, "code-server.log")}; screenshot: ${where}`);
-    fail(error instanceof Error ? error.stack ?? error.message : String(error));
+    throw error;
   } finally {
     await browser?.close().catch(() => undefined);
     try {
@@ -289,4 +291,10 @@ async function main() {
   }
 }
 
-await main();
+try {
+  await main();
+} catch (error) {
+  const message = error instanceof Failure ? error.message : error instanceof Error ? (error.stack ?? error.message) : String(error);
+  console.error(`e2e: FAILED: ${message}`);
+  process.exitCode = 1;
+}
