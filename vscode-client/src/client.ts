@@ -103,7 +103,9 @@ export class MatdiffClient implements vscode.Disposable {
 
   private options(): LanguageClientOptions {
     return {
-      documentSelector: [{ language: LANGUAGE }],
+      // matdiff documents, and the matdiff blocks of Python and Markdown files (the server
+      // answers only inside `# matdiff:` comment runs and ```matdiff fences).
+      documentSelector: [{ language: LANGUAGE }, { language: "python" }, { language: "markdown" }],
       outputChannel: this.output,
       errorHandler: this.errorHandler(),
       middleware: {

@@ -20,7 +20,7 @@ async function showDerivative(
   given?: Partial<Request>,
 ): Promise<void> {
   const editor = matdiffEditor();
-  const request = editor && (await choose(editor, true, given));
+  const request = editor && (await choose(editor, true, given, client));
   if (editor === undefined || request === undefined) {
     return;
   }
@@ -53,7 +53,7 @@ async function copyGradient(
   given?: Partial<Request>,
 ): Promise<void> {
   const editor = matdiffEditor();
-  const request = editor && (await choose(editor, false, { ...given, layout: "gradient" }));
+  const request = editor && (await choose(editor, false, { ...given, layout: "gradient" }, client));
   if (editor === undefined || request === undefined) {
     return;
   }

@@ -8,6 +8,7 @@ import type { MatdiffClient } from "./client";
 import {
   definitionAt,
   definitions,
+  dependencies,
   derivativeTitle,
   layoutsFor,
   variables,
@@ -58,10 +59,29 @@ async function pick(items: Named[], placeHolder: string, first?: Named): Promise
 }
 
 /** Ask for what `Request` leaves open. With `layouts`, the layout too (else the gradient). */
+/** The variables definition `name` depends on, from the server; undefined if it cannot say. */
+export async function dependsOn(
+  client: MatdiffClient,
+  uri: vscode.Uri,
+  name: string,
+): Promise<string[] | undefined> {
+  try {
+    const answer = await client.execute("matdiff.variables", { uri: uri.toString(), name });
+    if (typeof answer === "object" && answer !== null && "variables" in answer) {
+      const names = answer.variables;
+      return Array.isArray(names) ? names.map(String) : undefined;
+    }
+  } catch {
+    // an older server, or none yet: offer every variable
+  }
+  return undefined;
+}
+
 export async function choose(
   editor: vscode.TextEditor,
   askLayout: boolean,
   given: Partial<Request> = {},
+  client?: MatdiffClient,
 ): Promise<Request | undefined> {
   const all = await symbols(editor.document);
   const defs = definitions(all);
@@ -76,7 +96,8 @@ export async function choose(
   if (of === undefined) {
     return undefined;
   }
-  const vars = variables(all);
+  const names = client === undefined ? undefined : await dependsOn(client, editor.document.uri, of.name);
+  const vars = dependencies(variables(all), names);
   const wrt =
     vars.find((v) => v.name === given.wrt) ??
     (vars.length === 1 ? vars[0] : await pick(vars, `Derivative of ${of.name} by which variable?`));

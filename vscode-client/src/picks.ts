@@ -26,6 +26,15 @@ export function variables(symbols: readonly Named[]): Named[] {
   return symbols.filter((s) => s.kind === "variable");
 }
 
+/** The variables a definition depends on, as the server says (`matdiff.variables`); all the
+ * variables when the server gave no answer. */
+export function dependencies(vars: readonly Named[], names: readonly string[] | undefined): Named[] {
+  if (names === undefined) {
+    return [...vars];
+  }
+  return vars.filter((v) => names.includes(v.name));
+}
+
 /** The definition whose statement contains `offset`, if any. */
 export function definitionAt(symbols: readonly Named[], offset: number): Named | undefined {
   return definitions(symbols).find((s) => s.start <= offset && offset <= s.end);

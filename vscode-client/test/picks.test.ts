@@ -1,7 +1,15 @@
 /** Choosing what to derive, and the panel's HTML. */
 import * as assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { definitionAt, definitions, derivativeTitle, layoutsFor, variables, type Named } from "../src/picks";
+import {
+  definitionAt,
+  definitions,
+  dependencies,
+  derivativeTitle,
+  layoutsFor,
+  variables,
+  type Named,
+} from "../src/picks";
 import { escapeHtml, renderDerivative } from "../src/render";
 
 // The server's outline of "W : matrix(m, n); x : vector(n)\nconst C : matrix(n, n)\nloss = …\nr = W*x"
@@ -14,6 +22,12 @@ const SYMBOLS: Named[] = [
 ];
 
 describe("picks", () => {
+  it("the variables a definition depends on, or all when the server cannot say", () => {
+    const vars = variables(SYMBOLS);
+    assert.deepEqual(dependencies(vars, ["x"]).map((s) => s.name), ["x"]);
+    assert.deepEqual(dependencies(vars, undefined).map((s) => s.name), ["W", "x"]);
+  });
+
   it("definitions, and variables without constants", () => {
     assert.deepEqual(definitions(SYMBOLS).map((s) => s.name), ["loss", "r"]);
     assert.deepEqual(variables(SYMBOLS).map((s) => s.name), ["W", "x"]);

@@ -23,3 +23,13 @@ def derivative(snap: Snapshot, args: dict[str, Any]) -> dict[str, Any]:
         return {"text": d.emit(emit), "shape": str(d.result.shape), "layout": layout}
     except MatdiffError as exc:
         return {"error": exc.message}
+
+
+def variables(snap: Snapshot, args: dict[str, Any]) -> dict[str, Any]:
+    """``{uri, name}`` → ``{variables}``: what definition ``name`` depends on (through other
+    definitions), in declaration order — the variables worth differentiating it by."""
+    name = str(args.get("name", ""))
+    sym = snap.model.symbols.get(name)
+    if sym is None or sym.kind != "definition":
+        return {"error": f"'{name}' is not a definition"}
+    return {"variables": [v.name for v in snap.model.depends_on(name)]}

@@ -351,6 +351,18 @@ def on_derivative(ls: MatdiffServer, args: Any = None, *rest: Any) -> dict[str, 
     return commands.derivative(snap, request)
 
 
+@server.command("matdiff.variables")
+@isolated()
+def on_variables(ls: MatdiffServer, args: Any = None, *rest: Any) -> dict[str, Any] | None:
+    request = args if isinstance(args, dict) else {}
+    snaps = every_snapshot(str(request.get("uri", "")))
+    if not snaps:
+        return None
+    name = str(request.get("name", ""))
+    snap = next((s for s in snaps if name in s.model.symbols), snaps[0])
+    return commands.variables(snap, request)
+
+
 @server.feature(types.EXIT)
 def on_exit(ls: MatdiffServer, params: Any = None) -> None:
     ls.exit_before_shutdown = not ls.protocol._shutdown
