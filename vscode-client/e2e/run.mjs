@@ -120,6 +120,11 @@ async function main() {
   fs.mkdirSync(work);
   const file = path.join(work, "least-squares.matdiff");
   fs.writeFileSync(file, document);
+  // A Python file with a matdiff block (and a mismatch in it), after multi-byte text.
+  fs.writeFileSync(
+    path.join(work, "model.py"),
+    "import os  # ∂ ⊗ ᵀ\n\n# matdiff: W : matrix(m, n); x : vector(n)\n# matdiff: bad = W*W\nSEP = os.sep\n",
+  );
   fs.writeFileSync(
     path.join(userData, "User", "settings.json"),
     JSON.stringify({
@@ -269,6 +274,16 @@ async function main() {
     }
     log("derivative panel read");
     await page.screenshot({ path: path.join(IMAGES, "panel.png"), clip: { x: 0, y: 0, width: 1280, height: 420 } });
+
+    // The matdiff block of a Python file is served too: its squiggle says what is wrong.
+    await page.locator(".explorer-folders-view .monaco-list-row", { hasText: "model.py" }).click();
+    await page.locator(".monaco-editor .view-lines").filter({ hasText: "SEP" }).waitFor({ timeout: 10_000 });
+    const pySquiggle = page.locator(".monaco-editor .squiggly-error").first();
+    await pySquiggle.waitFor({ timeout: 30_000 });
+    await pySquiggle.hover({ force: true });
+    const pyMessage = "cannot multiply W (m×n) by W (m×n): inner dimensions n and m differ";
+    await hoverWidget.filter({ hasText: pyMessage }).waitFor({ timeout: 15_000 });
+    log("the Python file's matdiff block is checked");
 
     const checked = run(PYTHON, [path.join(HERE, "check.py"), path.join(tmp, "hover.txt"), file, path.join(tmp, "panel.txt")]);
     process.stdout.write(checked);
