@@ -339,28 +339,29 @@ def on_formatting(
     return None if snap is None else formatting.formatting(snap)
 
 
-@server.command("matdiff.derivative")
-@cancellable()
-def on_derivative(ls: MatdiffServer, args: Any = None, *rest: Any) -> dict[str, Any] | None:
-    request = args if isinstance(args, dict) else {}
-    snaps = every_snapshot(str(request.get("uri", "")))
-    if not snaps:
-        return None
-    name = str(request.get("name", ""))  # in a host file: the block that defines it
-    snap = next((s for s in snaps if name in s.model.symbols), snaps[0])
-    return commands.derivative(snap, request)
-
-
-@server.command("matdiff.variables")
-@isolated()
-def on_variables(ls: MatdiffServer, args: Any = None, *rest: Any) -> dict[str, Any] | None:
+def _command_target(args: Any) -> tuple[Snapshot, dict[str, Any]] | None:
+    """A command's ``{uri, name, …}``: the snapshot that defines ``name`` (in a host file,
+    its block), and the arguments."""
     request = args if isinstance(args, dict) else {}
     snaps = every_snapshot(str(request.get("uri", "")))
     if not snaps:
         return None
     name = str(request.get("name", ""))
-    snap = next((s for s in snaps if name in s.model.symbols), snaps[0])
-    return commands.variables(snap, request)
+    return next((s for s in snaps if name in s.model.symbols), snaps[0]), request
+
+
+@server.command("matdiff.derivative")
+@cancellable()
+def on_derivative(ls: MatdiffServer, args: Any = None, *rest: Any) -> dict[str, Any] | None:
+    target = _command_target(args)
+    return None if target is None else commands.derivative(*target)
+
+
+@server.command("matdiff.variables")
+@isolated()
+def on_variables(ls: MatdiffServer, args: Any = None, *rest: Any) -> dict[str, Any] | None:
+    target = _command_target(args)
+    return None if target is None else commands.variables(*target)
 
 
 @server.feature(types.EXIT)
