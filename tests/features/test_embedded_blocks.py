@@ -101,3 +101,19 @@ def test_markdown_fences_and_edits_above_them() -> None:
     (snap2,) = Snapshot.of_host("file:///n.md", moved, "markdown")
     (d2,) = diagnostics.diagnostics(snap2)
     assert (d2.range.start.line, d2.range.start.character) == (5, 5)
+
+
+def test_completion_and_inlay_hints_inside_a_block() -> None:
+    from matdiff.features import completion, outline
+
+    text = PY.replace("# matdiff: bad = W*W", "# matdiff: bad = W*")
+    (snap,) = Snapshot.of_host("file:///m.py", text, "python")
+    at = _position(text, "W*\n", "utf-16")
+    at = types.Position(line=at.line, character=at.character + 2)
+    got = completion.completion(snap, at)
+    assert got is not None and {"x", "b", "W", "loss"} <= {item.label for item in got.items}
+    whole = types.Range(start=types.Position(line=0, character=0),
+                        end=types.Position(line=99, character=0))  # fmt: skip
+    hints = outline.inlay_hints(snap, whole)
+    loss = _position(text, "loss", "utf-16")
+    assert [(h.position.line, h.label) for h in hints] == [(loss.line, ": scalar")]
