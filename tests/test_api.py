@@ -113,3 +113,28 @@ def test_derivations_survive_the_engine_forgetting_its_nodes() -> None:
     first = derivation(model, "loss", "W", "gradient").emit("dsl")
     E.clear_cache()  # nodes cached with the model's lowering are stale now
     assert derivation(model, "loss", "W", "gradient").emit("dsl") == first
+
+
+@pytest.mark.parametrize(
+    ("document", "wrt"),
+    [
+        ("x : vector(n)\nf = sum(log(x)) + sum(sqrt(x)) + sum(arcsin(x))\n", "x"),
+        ("S : matrix(n, n); c : scalar\nf = sum(S.^c) + c^c\n", "c"),
+        ("A, B : matrix(m, n)\nf = sum(A + B - A)\n", "A"),  # f does not mention A at all
+    ],
+)
+def test_the_numeric_check_confirms_results_on_restricted_domains(document: str, wrt: str) -> None:
+    from matdiff.derivatives import derivation
+
+    assert derivation(document, "f", wrt, "gradient").verified()
+
+
+def test_the_numeric_check_rejects_a_wrong_result() -> None:
+    from matdiff.analysis import analyze
+    from matdiff.analysis.lower import Lowering
+    from matdiff.engine import verify
+
+    model = analyze("x : vector(n); A : matrix(n, n)\nf = x'*A*x\nwrong = A*x\n")
+    lowering = Lowering(model)
+    f, wrong = lowering.definition("f"), lowering.definition("wrong")
+    assert not verify.verify(f, lowering.variable(model.symbols["x"]), wrong, "gradient")
