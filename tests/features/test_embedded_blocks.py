@@ -117,3 +117,11 @@ def test_completion_and_inlay_hints_inside_a_block() -> None:
     hints = outline.inlay_hints(snap, whole)
     loss = _position(text, "loss", "utf-16")
     assert [(h.position.line, h.label) for h in hints] == [(loss.line, ": scalar")]
+
+
+def test_hover_on_a_rejected_definition_is_empty_not_an_error() -> None:
+    snap = Snapshot.of("file:///a.matdiff", "tr = 3\nx : vector(n)\nf = x'*x\nf = 2*x'*x\n")
+    assert hover.hover(snap, types.Position(line=0, character=0)) is None  # reserved name
+    assert hover.hover(snap, types.Position(line=3, character=0)) is None  # redefinition
+    got = hover.hover(snap, types.Position(line=2, character=0))
+    assert got is not None and "∇_x f" in got.contents.value  # type: ignore[union-attr]

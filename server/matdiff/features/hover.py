@@ -23,6 +23,9 @@ def hover(snap: Snapshot, position: types.Position) -> types.Hover | None:
         return None
     name = name_at(statement, offset)
     if isinstance(statement, ast.Definition) and name is statement.name:
+        sym = snap.model.symbols.get(name.id)
+        if sym is None or sym.statement != statement.span:
+            return None  # a rejected definition (a reserved name, a redefinition)
         return _content(snap, definition_hover(snap, statement.name.id), name)
     if name is not None and name.id in snap.model.symbols:
         return _content(snap, [_symbol_line(snap, name.id)], name)
