@@ -295,19 +295,14 @@ class _Analyzer:
         a, b = self.resolve(a), self.resolve(b)
         if a == b:
             return True
-        ok = (
-            self.lookup(a.rows) == self.lookup(b.rows)
-            or self.lookup(a.rows).is_placeholder
-            or self.lookup(b.rows).is_placeholder
-        )
-        ok = ok and (
-            self.lookup(a.cols) == self.lookup(b.cols)
-            or self.lookup(a.cols).is_placeholder
-            or self.lookup(b.cols).is_placeholder
-        )
-        if not ok:
+        # both or neither: a mismatch in the columns must not leave the rows unified
+        if not (self.compatible(a.rows, b.rows) and self.compatible(a.cols, b.cols)):
             return False
         return self.unify(a.rows, b.rows) and self.unify(a.cols, b.cols)
+
+    def compatible(self, a: Dim, b: Dim) -> bool:
+        a, b = self.lookup(a), self.lookup(b)
+        return a == b or a.is_placeholder or b.is_placeholder
 
     def fresh(self, span: Span, kind: str, suffix: str) -> Dim:
         self.counter += 1

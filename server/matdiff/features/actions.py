@@ -82,10 +82,7 @@ def _function_edit(snap: Snapshot, fn: codegen.Function) -> types.WorkspaceEdit:
     host = snap.host
     assert host is not None
     indent = host.prefix[: len(host.prefix) - len(host.prefix.lstrip())]
-    last = host.block.hosts[-1]
-    line, _ = host.index.line_col(last)
-    end = host.index.line_end(line)
-    at = _host_position(snap, end)
+    at = snap.after_block()
     body = "\n".join(f"{indent}{row}" if row else "" for row in fn.source.rstrip("\n").split("\n"))
     edits = [types.TextEdit(range=types.Range(start=at, end=at), new_text="\n\n" + body)]
     missing = codegen.missing_imports(host.text, fn.imports)
@@ -94,12 +91,6 @@ def _function_edit(snap: Snapshot, fn: codegen.Function) -> types.WorkspaceEdit:
         top = types.Position(line=line, character=0)
         edits.insert(0, types.TextEdit(range=types.Range(start=top, end=top), new_text=text))
     return types.WorkspaceEdit(changes={snap.uri: edits})
-
-
-def _host_position(snap: Snapshot, host_offset: int) -> types.Position:
-    assert snap.host is not None
-    line, col = snap.host.index.line_col(host_offset, snap.encoding)
-    return types.Position(line=line, character=col)
 
 
 def derivative_actions(snap: Snapshot, defn: ast.Definition) -> list[types.CodeAction]:

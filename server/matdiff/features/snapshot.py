@@ -108,6 +108,14 @@ class Snapshot:
             return text
         return "\n".join(f"{self.host.prefix} {line}" for line in text.split("\n"))
 
+    def after_block(self) -> types.Position:
+        """The end of an embedded block's last host line (where code goes below the block)."""
+        assert self.host is not None
+        line, _ = self.host.index.line_col(self.host.block.hosts[-1])
+        end = self.host.index.line_end(line)
+        line, col = self.host.index.line_col(end, self.encoding)
+        return types.Position(line=line, character=col)
+
     def line_start_position(self, offset: int) -> types.Position:
         """Where a new line inserted before the line of ``offset`` starts (in the host, the
         start of the host's line, before any comment prefix)."""
