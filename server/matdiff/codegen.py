@@ -100,7 +100,7 @@ def _parameters(
 def _docstring(model: DocumentModel, of: str, ds: list[Derivation], value: bool,
                params: list[tuple[str, str]]) -> str:  # fmt: skip
     sym = model.symbols[of]
-    source = " ".join(model.text[sym.statement.start : sym.statement.end].split())
+    source = " ".join(model.source(sym.statement).split())
     what = "Value and gradient" if value else "Gradient"
     lines = [f"{what} of {source}", ""]
     for d in ds:

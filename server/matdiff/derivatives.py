@@ -141,10 +141,10 @@ class Derivation:
 
 def _first_error(model: DocumentModel, name: str) -> MatdiffError:
     sym = model.symbols[name]
-    spans = [sym.statement]
+    spans = [model.absolute(sym.statement)]
     for dep in model.definitions:
-        if dep.order < sym.order:
-            spans.append(dep.statement)
+        if model.position(dep) < model.position(sym):
+            spans.append(model.absolute(dep.statement))
     for d in model.diagnostics:
         if any(s.start <= d.span.start <= s.end for s in spans):
             line, col = model.line_index.line_col(d.span.start)

@@ -171,8 +171,11 @@ def test_every_subexpression_has_a_shape() -> None:
     text = DECLS + "f = x'*(S + I)*x\n"
     model = analyze(text)
     start = text.index("f = ") + 4
+    f = model.document.statements[-1]
     shown = {
-        text[s.start : s.end]: str(shape) for s, shape in model.shapes.items() if s.start >= start
+        model.source(s): str(shape)
+        for s, shape in model.shapes_by_frame[f.span.frame].items()
+        if model.absolute(s).start >= start
     }
     assert shown["I"] == "n×n"
     assert shown["S + I"] == "n×n"

@@ -117,7 +117,7 @@ async def test_failing_feature_logs_and_server_lives_on(client: LanguageClient) 
     uri = "file:///tmp/crash.matdiff"
     text = "x : vector(n)\ny = x^2\n"
     await open_doc(client, uri, text)
-    # a crafted request: a diagnostic whose range runs backwards makes the quick fixes raise
+    # a crafted request: a diagnostic whose range runs backwards is refused by the quick fixes
     backwards = types.Range(start=types.Position(line=1, character=7),
                             end=types.Position(line=1, character=0))  # fmt: skip
     crafted = types.Diagnostic(range=backwards, message="x", code="undefined",

@@ -99,9 +99,7 @@ def test_format_text(text: str, expected: str) -> None:
 def test_format_document_drops_comments_and_keeps_broken_text() -> None:
     text = "A : matrix(m,n) # A\nf = A * (B +\ng=A'*A;h=g\n"
     result = parse(text)
-    assert format_document(result.document, text) == (
-        "A : matrix(m, n)\nf = A * (B +\ng = A'*A\nh = g\n"
-    )
+    assert format_document(result) == ("A : matrix(m, n)\nf = A * (B +\ng = A'*A\nh = g\n")
 
 
 def test_format_examples_are_stable() -> None:

@@ -10,6 +10,9 @@ check that involves it, so one root cause gives one diagnostic.
 
 from __future__ import annotations
 
+import collections
+import dataclasses
+import threading
 from dataclasses import dataclass, field
 
 from matdiff.analysis.model import DocumentModel, Symbol, SymbolKind
@@ -21,40 +24,153 @@ from matdiff.syntax import ast, parse
 
 
 def analyze(text: str) -> DocumentModel:
-    """The semantic model of ``text``.  Never raises."""
+    """The semantic model of ``text``.  Never raises.
+
+    Each statement is checked on its own against the names known before it.  What it read
+    of them is recorded with its outcome, so after an edit a statement whose text and reads
+    are unchanged is not checked again (its spans count from its own start, so moving it
+    changes nothing): re-analysing costs what the edit touched, not the document.
+    """
     result = parse(text)
-    analyzer = _Analyzer(text, result.line_index)
-    for statement in reversed(result.document.statements):
+    statements = result.document.statements
+    bases = {st.span.frame: start for st, start in zip(statements, result.starts, strict=True)}
+    analyzer = _Analyzer(result.line_index, bases)
+    later: dict[str, Span] = {}  # names defined further down: "used before its definition"
+    for statement in reversed(statements):
         if isinstance(statement, ast.Definition):
-            analyzer.later[statement.name.id] = statement.name.span
-    for order, statement in enumerate(result.document.statements):
-        try:
-            analyzer.statement(statement, order)
-        except RecursionError:  # hundreds of nested operators: report, do not fail
-            analyzer.too_deep(statement, order)
-    diagnostics = sorted(
-        (*result.diagnostics, *analyzer.diagnostics), key=lambda d: (d.span.start, d.span.end)
-    )
+            later[statement.name.id] = statement.name.span
+    env: dict[str, Symbol] = {}
+    shapes: dict[int, dict[Span, Shape]] = {}
+    found: list[Diagnostic] = []
+    for statement, source in zip(statements, result.texts, strict=True):
+        frame = statement.span.frame
+        outcome = _OUTCOMES.get(frame)
+        if outcome is None or not analyzer.still_valid(outcome, env, later):
+            outcome = analyzer.run(statement, source, env, later)
+            if outcome.cacheable:
+                _OUTCOMES.put(frame, outcome)
+        env.update(outcome.writes)
+        shapes[frame] = outcome.shapes
+        found.extend(outcome.diagnostics)
+        if isinstance(statement, ast.Definition) and later.get(statement.name.id) == (
+            statement.name.span
+        ):
+            del later[statement.name.id]
+    placed = [analyzer.absolute(d) for d in found]
+    diagnostics = sorted((*result.diagnostics, *placed), key=lambda d: (d.span.start, d.span.end))
     return DocumentModel(
         text=text,
         line_index=result.line_index,
         document=result.document,
-        symbols=analyzer.symbols,
-        shapes=analyzer.shapes,
+        symbols=env,
+        shapes_by_frame=shapes,
         diagnostics=tuple(diagnostics),
-        dimensions=tuple(n for n, s in analyzer.symbols.items() if s.kind == "dimension"),
+        dimensions=tuple(n for n, s in env.items() if s.kind == "dimension"),
+        starts=result.starts,
+        texts=result.texts,
+        bases=bases,
     )
+
+
+@dataclass(frozen=True, slots=True)
+class _Outcome:
+    """What checking one statement gave, and what it read to get it.  Spans are in the
+    statement's frame (diagnostics too, until placed)."""
+
+    writes: dict[str, Symbol]  # the names it introduced
+    shapes: dict[Span, Shape]
+    diagnostics: tuple[Diagnostic, ...]
+    # the names it read, and what they were before the statement (checked as one tuple)
+    read_names: tuple[str, ...]
+    read_symbols: tuple[Symbol | None, ...]
+    # the names it looked for further down, and where they were defined, if they were
+    later_names: tuple[str, ...]
+    later_spans: tuple[Span | None, ...]
+    wheres: dict[Span, str]  # "line:col" of a span, as written in a message
+    cacheable: bool  # False when it read every name (a "did you mean" over them all)
+
+
+class _Outcomes:
+    """Outcomes by frame, most recent last, bounded; shared by the threads that analyse."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self.items: collections.OrderedDict[int, _Outcome] = collections.OrderedDict()
+        self.lock = threading.Lock()
+
+    def get(self, frame: int) -> _Outcome | None:
+        with self.lock:
+            got = self.items.get(frame)
+            if got is not None:
+                self.items.move_to_end(frame)
+            return got
+
+    def put(self, frame: int, outcome: _Outcome) -> None:
+        with self.lock:
+            self.items[frame] = outcome
+            if len(self.items) > self.size:
+                self.items.popitem(last=False)
+
+
+_OUTCOMES = _Outcomes(20_000)
+
+
+class _Scope:
+    """The names known before one statement, as the statement sees them: what it reads of
+    them is recorded, what it introduces is kept apart."""
+
+    __slots__ = ("env", "everything", "reads", "writes")
+
+    def __init__(self, env: dict[str, Symbol]) -> None:
+        self.env = env
+        self.reads: dict[str, Symbol | None] = {}
+        self.writes: dict[str, Symbol] = {}
+        self.everything = False
+
+    def get(self, name: str) -> Symbol | None:
+        if name in self.writes:
+            return self.writes[name]
+        got = self.env.get(name)
+        self.reads.setdefault(name, got)
+        return got
+
+    def __contains__(self, name: str) -> bool:
+        return self.get(name) is not None
+
+    def __setitem__(self, name: str, symbol: Symbol) -> None:
+        self.writes[name] = symbol
+
+    def names(self) -> list[str]:
+        self.everything = True
+        return [*self.env, *(n for n in self.writes if n not in self.env)]
+
+
+class _Later:
+    """Names defined further down the document, reads recorded."""
+
+    __slots__ = ("later", "reads")
+
+    def __init__(self, later: dict[str, Span]) -> None:
+        self.later = later
+        self.reads: dict[str, Span | None] = {}
+
+    def get(self, name: str) -> Span | None:
+        got = self.later.get(name)
+        self.reads.setdefault(name, got)
+        return got
 
 
 @dataclass
 class _Analyzer:
-    text: str
     index: LineIndex
-    symbols: dict[str, Symbol] = field(default_factory=dict)
+    bases: dict[int, int]  # frame → where its statement starts in the document
+    # per statement: its text, scope, the names defined later, what it found
+    text: str = ""
+    symbols: _Scope = field(default_factory=lambda: _Scope({}))
+    later: _Later = field(default_factory=lambda: _Later({}))
+    wheres: dict[Span, str] = field(default_factory=dict)
     shapes: dict[Span, Shape] = field(default_factory=dict)
     diagnostics: list[Diagnostic] = field(default_factory=list)
-    # names defined later in the document: "used before its definition"
-    later: dict[str, Span] = field(default_factory=dict)
     # per definition: placeholder substitution, placeholder origins, shapes to resolve
     subst: dict[str, Dim] = field(default_factory=dict)
     origins: dict[str, tuple[Span, str]] = field(default_factory=dict)
@@ -62,14 +178,59 @@ class _Analyzer:
     counter: int = 0
     current: str = ""
 
+    # ------------------------------------------------------------------ one statement
+
+    def run(self, statement: ast.Statement, text: str, env: dict[str, Symbol],
+            later: dict[str, Span]) -> _Outcome:  # fmt: skip
+        self.text, self.symbols, self.later = text, _Scope(env), _Later(later)
+        self.wheres, self.shapes, self.diagnostics = {}, {}, []
+        self.subst, self.origins, self.pending, self.counter = {}, {}, {}, 0
+        self.current = ""
+        try:
+            self.statement(statement)
+        except RecursionError:  # hundreds of nested operators: report, do not fail
+            self.too_deep(statement)
+        reads, later_reads = self.symbols.reads, self.later.reads
+        return _Outcome(
+            self.symbols.writes, self.shapes, tuple(self.diagnostics),
+            tuple(reads), tuple(reads.values()), tuple(later_reads), tuple(later_reads.values()),
+            self.wheres, not self.symbols.everything,
+        )  # fmt: skip
+
+    def still_valid(self, outcome: _Outcome, env: dict[str, Symbol],
+                    later: dict[str, Span]) -> bool:  # fmt: skip
+        """Whether ``outcome`` is what checking its statement here would give again."""
+        # Symbols compare by identity first; equal symbols are the same statement's
+        return (
+            tuple(map(env.get, outcome.read_names)) == outcome.read_symbols
+            and tuple(map(later.get, outcome.later_names)) == outcome.later_spans
+            and all(self.place(s) == w for s, w in outcome.wheres.items())
+        )
+
+    def offset(self, span: Span) -> Span:
+        """``span`` in document offsets."""
+        if not span.frame:
+            return span
+        base = self.bases[span.frame]
+        return Span(span.start + base, span.end + base)
+
+    def place(self, span: Span) -> str:
+        line, col = self.index.line_col(self.offset(span).start)
+        return f"{line + 1}:{col + 1}"
+
+    def absolute(self, d: Diagnostic) -> Diagnostic:
+        related = tuple(Related(self.offset(r.span), r.message) for r in d.related)
+        return dataclasses.replace(d, span=self.offset(d.span), related=related)
+
     # ------------------------------------------------------------------ helpers
 
     def error(self, span: Span, message: str, code: str, **data: str) -> None:
         self.diagnostics.append(Diagnostic(span, message, code, data=tuple(sorted(data.items()))))
 
     def where(self, span: Span) -> str:
-        line, col = self.index.line_col(span.start)
-        return f"{line + 1}:{col + 1}"
+        """Where ``span`` is, as "line:col" (recorded: it is part of this statement's outcome)."""
+        at = self.wheres[span] = self.place(span)
+        return at
 
     def source(self, node: ast.Expr) -> str:
         words = " ".join(self.text[node.span.start : node.span.end].split())
@@ -98,28 +259,26 @@ class _Analyzer:
             )
         )
 
-    def too_deep(self, statement: ast.Statement, order: int) -> None:
+    def too_deep(self, statement: ast.Statement) -> None:
         self.current = ""
         self.error(statement.span, "this statement is nested too deeply to analyse", "too-deep")
         if isinstance(statement, ast.Definition) and statement.name.id not in self.symbols:
             self.symbols[statement.name.id] = Symbol(
-                statement.name.id, "definition", statement.name.span, statement.span, order=order
+                statement.name.id, "definition", statement.name.span, statement.span
             )
 
     # ------------------------------------------------------------------ statements
 
-    def statement(self, statement: ast.Statement, order: int) -> None:
+    def statement(self, statement: ast.Statement) -> None:
         if isinstance(statement, ast.Declaration):
-            self.declaration(statement, order)
+            self.declaration(statement)
         elif isinstance(statement, ast.Definition):
-            self.definition(statement, order)
+            self.definition(statement)
         else:
             for name in statement.defines:
                 if name.id not in self.symbols and name.id not in language.RESERVED:
                     kind: SymbolKind = "variable" if statement.is_declaration else "definition"
-                    self.symbols[name.id] = Symbol(
-                        name.id, kind, name.span, statement.span, None, order=order
-                    )
+                    self.symbols[name.id] = Symbol(name.id, kind, name.span, statement.span, None)
 
     def check_new_name(self, name: ast.Name, what: str) -> bool:
         if name.id in language.RESERVED:
@@ -143,14 +302,14 @@ class _Analyzer:
         )
         return False
 
-    def declaration(self, decl: ast.Declaration, order: int) -> None:
+    def declaration(self, decl: ast.Declaration) -> None:
         shape = self.type_shape(decl.type)
         props = self.properties(decl, shape)
         for name in decl.names:
             if self.check_new_name(name, "declared"):
                 self.symbols[name.id] = Symbol(
                     name.id, "variable", name.span, decl.span, shape,
-                    frozenset(props), decl.const, order=order,
+                    frozenset(props), decl.const,
                 )  # fmt: skip
 
     def type_shape(self, spec: ast.TypeSpec) -> Shape | None:
@@ -203,7 +362,7 @@ class _Analyzer:
             return None
         if sym is None:
             self.symbols[node.id] = Symbol(node.id, "dimension", node.span, node.span, SCALAR,
-                                           const=True, order=-1)  # fmt: skip
+                                           const=True)  # fmt: skip
         return Dim.of(node.id)
 
     def properties(self, decl: ast.Declaration, shape: Shape | None) -> set[str]:
@@ -226,20 +385,17 @@ class _Analyzer:
             props |= {"symmetric", "invertible"}
         return props
 
-    def definition(self, defn: ast.Definition, order: int) -> None:
+    def definition(self, defn: ast.Definition) -> None:
         self.subst, self.origins, self.pending = {}, {}, {}
         ok = self.check_new_name(defn.name, "defined")
         self.current = defn.name.id
         shape = self.expr(defn.value)
         shape = self.finish(shape)
         self.current = ""
-        if self.later.get(defn.name.id) == defn.name.span:
-            del self.later[defn.name.id]
         if ok:
             self.symbols[defn.name.id] = Symbol(
-                defn.name.id, "definition", defn.name.span, defn.span, shape,
-                value=defn.value, order=order,
-            )  # fmt: skip
+                defn.name.id, "definition", defn.name.span, defn.span, shape, value=defn.value
+            )
 
     def finish(self, shape: Shape | None) -> Shape | None:
         """Resolve placeholders; a vector of ones/zeros defaults to one column; report the rest."""
@@ -359,8 +515,7 @@ class _Analyzer:
             self.error(node.span, f"'{node.id}' is used before its definition at "
                        f"{self.where(later)}", "use-before-definition", name=node.id)  # fmt: skip
             return None
-        names = [n for n, s in self.symbols.items()]
-        hint = language.did_you_mean(node.id, names)
+        hint = language.did_you_mean(node.id, self.symbols.names())
         suffix = f"; did you mean '{hint}'?" if hint else ""
         data = {"name": node.id} | ({"suggestion": hint} if hint else {})
         self.error(node.span, f"'{node.id}' is not declared or defined{suffix}", "undefined",

@@ -56,9 +56,9 @@ class Lowering:
         return got
 
     def shape(self, node: ast.Expr) -> Shape:
-        shape = self.model.shapes.get(node.span)
+        shape = self.model.shape(node.span)
         if shape is None:
-            raise EngineError(f"no shape for '{self.model.text[node.span.start : node.span.end]}'")
+            raise EngineError(f"no shape for '{self.model.source(node.span)}'")
         return shape
 
     def expr(self, node: ast.Expr) -> E.Expr:

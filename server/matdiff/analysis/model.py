@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -18,7 +19,9 @@ class Symbol:
     """A name of the document.
 
     ``shape`` is None where it could not be known (a broken definition); ``span`` is where
-    the name is introduced (its first use, for a dimension symbol).
+    the name is introduced (its first use, for a dimension symbol), ``statement`` the span of
+    the statement that introduces it; both in that statement's frame
+    (``DocumentModel.absolute``).
     """
 
     name: str
@@ -29,7 +32,6 @@ class Symbol:
     properties: frozenset[str] = frozenset()
     const: bool = False
     value: ast.Expr | None = None  # a definition's expression
-    order: int = 0  # index of the statement that introduces it
 
     @property
     def is_variable(self) -> bool:
@@ -54,17 +56,54 @@ def _shape_words(shape: Shape) -> str:
 class DocumentModel:
     """Everything known about a document: text, tree, names, shapes, diagnostics.
 
-    ``shapes`` maps the span of every well-shaped expression node to its shape (sizes of
-    bare ``I``/``ones``/``zeros`` solved from context).
+    The tree's spans, and the symbols', count from the start of their statement (each
+    statement is a frame of its own, see :class:`~matdiff.base.spans.Span`):
+    :meth:`absolute` places them in the document.  Diagnostics are in document offsets.
+    :meth:`shape` gives the shape of every well-shaped expression node (sizes of bare
+    ``I``/``ones``/``zeros`` solved from context).
     """
 
     text: str
     line_index: LineIndex
     document: ast.Document
     symbols: dict[str, Symbol]
-    shapes: dict[Span, Shape]
+    shapes_by_frame: dict[int, dict[Span, Shape]]
     diagnostics: tuple[Diagnostic, ...]
     dimensions: tuple[str, ...] = field(default=())
+    starts: tuple[int, ...] = ()  # each statement's offset in the document
+    texts: tuple[str, ...] = ()  # each statement's text, as parsed
+    bases: dict[int, int] = field(default_factory=dict)  # frame → its statement's offset
+
+    def absolute(self, span: Span) -> Span:
+        """``span`` in document offsets."""
+        if not span.frame:
+            return span
+        base = self.bases[span.frame]
+        return Span(span.start + base, span.end + base)
+
+    def source(self, span: Span) -> str:
+        """The document text at ``span``."""
+        at = self.absolute(span)
+        return self.text[at.start : at.end]
+
+    def shape(self, span: Span) -> Shape | None:
+        """The shape of the expression node at ``span``, if it is well-shaped."""
+        return self.shapes_by_frame.get(span.frame, {}).get(span)
+
+    def position(self, symbol: Symbol) -> int:
+        """Where ``symbol`` is introduced, in document offsets (document order)."""
+        return self.absolute(symbol.span).start
+
+    def statement_at(self, offset: int) -> tuple[ast.Statement, int] | None:
+        """The statement whose span holds document ``offset`` (ends included), and the
+        offset within that statement."""
+        i = bisect.bisect_right(self.starts, offset) - 1
+        if i < 0:
+            return None
+        statement, inner = self.document.statements[i], offset - self.starts[i]
+        if statement.span.start <= inner <= statement.span.end:
+            return statement, inner
+        return None
 
     def symbol(self, name: str) -> Symbol | None:
         return self.symbols.get(name)
@@ -72,14 +111,12 @@ class DocumentModel:
     @property
     def definitions(self) -> list[Symbol]:
         return sorted(
-            (s for s in self.symbols.values() if s.kind == "definition"), key=lambda s: s.order
+            (s for s in self.symbols.values() if s.kind == "definition"), key=self.position
         )
 
     @property
     def variables(self) -> list[Symbol]:
-        return sorted(
-            (s for s in self.symbols.values() if s.kind == "variable"), key=lambda s: s.order
-        )
+        return sorted((s for s in self.symbols.values() if s.kind == "variable"), key=self.position)
 
     def depends_on(self, name: str) -> list[Symbol]:
         """The non-const variables that definition ``name`` depends on, through definitions."""
@@ -98,4 +135,4 @@ class DocumentModel:
                         out.append(dep)
                     elif dep is not None and dep.kind == "definition":
                         stack.append(node.id)
-        return sorted(out, key=lambda s: s.order)
+        return sorted(out, key=self.position)

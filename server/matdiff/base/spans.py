@@ -9,27 +9,30 @@ UTF-16 code units (VS Code) or UTF-8 bytes (Neovim).  Nothing else converts posi
 from __future__ import annotations
 
 import bisect
-from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, NamedTuple
 
 Encoding = Literal["utf-8", "utf-16", "utf-32"]
 
 
-@dataclass(frozen=True, slots=True, order=True)
-class Span:
-    """A half-open range ``[start, end)`` of character offsets."""
+class Span(NamedTuple):
+    """A half-open range ``[start, end)`` of character offsets.
+
+    ``frame`` 0 means offsets into the document.  Otherwise the offsets count from the start
+    of one parsed statement, and ``frame`` names that statement (see
+    :mod:`matdiff.syntax.parser`): a statement that moves keeps its nodes, and the document
+    model holds each frame's current start (``DocumentModel.absolute``).
+    """
 
     start: int
     end: int
-
-    def __post_init__(self) -> None:
-        assert 0 <= self.start <= self.end, (self.start, self.end)
+    frame: int = 0
 
     def shift(self, by: int) -> Span:
-        return Span(self.start + by, self.end + by)
+        return Span(self.start + by, self.end + by, self.frame)
 
     def cover(self, other: Span) -> Span:
-        return Span(min(self.start, other.start), max(self.end, other.end))
+        assert self.frame == other.frame, (self, other)
+        return Span(min(self.start, other.start), max(self.end, other.end), self.frame)
 
     def contains(self, offset: int) -> bool:
         return self.start <= offset < self.end or offset == self.start == self.end

@@ -20,8 +20,8 @@ def code_actions(snap: Snapshot, params: types.CodeActionParams) -> list[types.C
     end = snap.offset(params.range.end)
     out: list[types.CodeAction] = []
     for statement in snap.model.document.statements:
-        if isinstance(statement, ast.Definition) and statement.span.start <= end \
-                and start <= statement.span.end:  # fmt: skip
+        at = snap.model.absolute(statement.span)
+        if isinstance(statement, ast.Definition) and at.start <= end and start <= at.end:
             out.extend(derivative_actions(snap, statement))
             out.extend(function_actions(snap, statement))
     for diag in params.context.diagnostics:
@@ -37,7 +37,7 @@ def fresh_name(snap: Snapshot, base: str) -> str:
 
 
 def _insert_after(snap: Snapshot, statement: ast.Statement, text: str) -> types.WorkspaceEdit:
-    end = snap.line_end(statement.span.end)
+    end = snap.line_end(snap.model.absolute(statement.span).end)
     position = snap.position(end)
     new_text = "\n" + snap.embed(text)
     edit = types.TextEdit(range=types.Range(start=position, end=position), new_text=new_text)
@@ -148,6 +148,8 @@ def _replace(snap: Snapshot, span: Span, text: str, title: str,
 def quick_fixes(snap: Snapshot, diag: types.Diagnostic) -> list[types.CodeAction]:
     data = diag.data if isinstance(diag.data, dict) else {}
     start, end = snap.offset(diag.range.start), snap.offset(diag.range.end)
+    if end < start:
+        raise ValueError(f"the diagnostic's range runs backwards: {diag.range}")
     span = Span(start, end)
     text = snap.text[start:end]
     out: list[types.CodeAction] = []
@@ -167,13 +169,14 @@ def quick_fixes(snap: Snapshot, diag: types.Diagnostic) -> list[types.CodeAction
 def _transpose_fix(
     snap: Snapshot, op_span: Span, fix: str, diag: types.Diagnostic
 ) -> list[types.CodeAction]:
-    statement = snap.statement_at(op_span.start)
+    located = snap.statement_at(op_span.start)
+    statement = located[0] if located else None
     if not isinstance(statement, ast.Definition):
         return []
     for node in ast.walk(statement.value):
-        if isinstance(node, ast.Binary) and node.op_span == op_span:
+        if isinstance(node, ast.Binary) and snap.model.absolute(node.op_span) == op_span:
             operand = node.left if fix == "transpose-left" else node.right
-            src = snap.text[operand.span.start : operand.span.end]
+            src = snap.model.source(operand.span)
             simple = isinstance(operand, ast.Name | ast.Call | ast.Transpose | ast.Number)
             new = f"{src}'" if simple else f"({src})'"
             return [_replace(snap, operand.span, new, f"Transpose '{src}'", diag)]
@@ -186,15 +189,17 @@ def _declare_fix(
     """Declare an undeclared name, with the first shape that makes its statement check."""
     from matdiff.analysis import analyze
 
-    statement = snap.statement_at(span.start)
-    if statement is None:
+    located = snap.statement_at(span.start)
+    if located is None:
         return []
-    decls = [s for s in snap.model.document.statements if isinstance(s, ast.Declaration)]
-    defs = [s for s in snap.model.document.statements
-            if isinstance(s, ast.Definition) and s.span.start < statement.span.start]  # fmt: skip
+    model, statement = snap.model, located[0]
+    here = model.absolute(statement.span).start
+    decls = [s for s in model.document.statements if isinstance(s, ast.Declaration)]
+    defs = [s for s in model.document.statements
+            if isinstance(s, ast.Definition) and model.absolute(s.span).start < here]  # fmt: skip
     earlier: list[ast.Statement] = [*decls, *defs]
-    prefix = "\n".join(snap.text[s.span.start : s.span.end] for s in earlier)
-    body = snap.text[statement.span.start : statement.span.end]
+    prefix = "\n".join(model.source(s.span) for s in earlier)
+    body = model.source(statement.span)
     dims = list(snap.model.dimensions) or ["n"]
     candidates = ["scalar", *(f"vector({d})" for d in dims),
                   *(f"matrix({a}, {b})" for a in dims for b in dims)]  # fmt: skip
@@ -202,13 +207,13 @@ def _declare_fix(
         trial = f"{prefix}\n{name} : {candidate}\n{body}\n"
         if not analyze(trial).diagnostics:
             first = snap.model.document.statements[0]
-            pos = snap.line_start_position(first.span.start)
+            pos = snap.line_start_position(model.absolute(first.span).start)
             line = f"{name} : {candidate}"
             edit = types.TextEdit(
                 range=types.Range(start=pos, end=pos), new_text=snap.embed(line) + "\n"
             )
             if decls:
-                end = snap.position(snap.line_end(decls[-1].span.end))
+                end = snap.position(snap.line_end(model.absolute(decls[-1].span).end))
                 edit = types.TextEdit(
                     range=types.Range(start=end, end=end), new_text="\n" + snap.embed(line)
                 )

@@ -37,11 +37,11 @@ _CALL_OPEN = re.compile(r"([A-Za-z_]\w*)\s*$")
 
 def _prefix(snap: Snapshot, offset: int) -> tuple[int, str]:
     """Where the current statement starts, and its text up to ``offset`` without comments."""
-    statement = snap.statement_at(offset)
+    located = snap.statement_at(offset)
     line_start = snap.model.line_index.line_start(snap.model.line_index.line_col(offset)[0])
     start = line_start
-    if statement is not None and statement.span.start <= line_start:
-        start = statement.span.start
+    if located is not None and offset - located[1] <= line_start:
+        start = offset - located[1] + located[0].span.start
     text = snap.text[start:offset]
     text = re.sub(r"#[^\n]*", "", text)
     return start, text.rsplit(";", 1)[-1]
@@ -138,7 +138,7 @@ def completion(snap: Snapshot, position: types.Position) -> types.CompletionList
             items = [
                 _symbol_item(s)
                 for s in snap.model.symbols.values()
-                if s.kind != "dimension" and s.statement.end <= start
+                if s.kind != "dimension" and snap.model.absolute(s.statement).end <= start
             ]
             items.extend(_function_items())
     elif re.fullmatch(r"\s*[A-Za-z_]*", prefix):

@@ -13,7 +13,7 @@ from collections import Counter
 
 from lsprotocol import types
 
-from matdiff.analysis import analyze
+from matdiff.analysis import DocumentModel, analyze
 from matdiff.features.snapshot import Snapshot
 from matdiff.syntax import ast
 from matdiff.syntax.printer import format_text
@@ -25,10 +25,10 @@ def _comments(text: str) -> Counter[str]:
     return Counter(m.group().rstrip() for m in _COMMENT.finditer(text))
 
 
-def _broken(text: str, document: ast.Document) -> list[str]:
+def _broken(model: DocumentModel) -> list[str]:
     return [
-        " ".join(text[s.span.start : s.span.end].split())
-        for s in document.statements
+        " ".join(model.source(s.span).split())
+        for s in model.document.statements
         if isinstance(s, ast.Broken)
     ]
 
@@ -38,12 +38,12 @@ def safe_format(text: str) -> str | None:
     new = format_text(text)
     if new == text:
         return None
-    before, after = analyze(text).document, analyze(new).document
-    if before.statements != after.statements:
+    before, after = analyze(text), analyze(new)
+    if before.document.statements != after.document.statements:
         return None
     if _comments(text) != _comments(new):
         return None
-    if _broken(text, before) != _broken(new, after):
+    if _broken(before) != _broken(after):
         return None
     return new
 

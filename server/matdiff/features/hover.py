@@ -17,10 +17,10 @@ from matdiff.syntax import ast
 
 
 def hover(snap: Snapshot, position: types.Position) -> types.Hover | None:
-    offset = snap.offset(position)
-    statement = snap.statement_at(offset)
-    if statement is None:
+    located = snap.statement_at(snap.offset(position))
+    if located is None:
         return None
+    statement, offset = located
     name = name_at(statement, offset)
     if isinstance(statement, ast.Definition) and name is statement.name:
         sym = snap.model.symbols.get(name.id)
@@ -32,10 +32,10 @@ def hover(snap: Snapshot, position: types.Position) -> types.Hover | None:
     if isinstance(statement, ast.Definition):
         node = innermost(statement.value, offset)
         if node is not None:
-            shape = snap.model.shapes.get(node.span)
+            shape = snap.model.shape(node.span)
             if shape is not None:
                 what = "call" if isinstance(node, ast.Call) else "expression"
-                src = " ".join(snap.text[node.span.start : node.span.end].split())
+                src = " ".join(snap.model.source(node.span).split())
                 return _content(snap, [f"**{_clip(src)}** — {what} of shape {shape}"], node)
     if name is not None:
         return None
@@ -48,7 +48,7 @@ def _clip(text: str, width: int = 60) -> str:
 
 def _symbol_line(snap: Snapshot, name: str) -> str:
     sym = snap.model.symbols[name]
-    line = snap.model.line_index.line_col(sym.span.start)[0] + 1
+    line = snap.model.line_index.line_col(snap.model.position(sym))[0] + 1
     where = (
         "first used"
         if sym.kind == "dimension"

@@ -26,10 +26,10 @@ class Refused(Exception):  # noqa: N818 — reads as "raise Refused(why)"
 
 
 def symbol_at(snap: Snapshot, position: types.Position) -> tuple[ast.Name, Symbol | None] | None:
-    offset = snap.offset(position)
-    statement = snap.statement_at(offset)
-    if statement is None:
+    located = snap.statement_at(snap.offset(position))
+    if located is None:
         return None
+    statement, offset = located
     name = name_at(statement, offset)
     if name is None and isinstance(statement, ast.Declaration):
         words = (statement.type.kind, *statement.properties)
@@ -46,10 +46,11 @@ def _touches(span: Span, offset: int) -> bool:
 
 
 def _broken_names(snap: Snapshot, statement: ast.Broken) -> list[ast.Name]:
-    text = snap.text[statement.span.start : statement.span.end]
+    text = snap.model.source(statement.span)
     code = re.sub(r"#[^\n]*", lambda m: " " * len(m.group()), text)
+    frame = statement.span.frame
     return [
-        ast.Name(Span(m.start(), m.end()).shift(statement.span.start), m.group())
+        ast.Name(Span(m.start(), m.end(), frame).shift(statement.span.start), m.group())
         for m in IDENTIFIER.finditer(code)
         if not (m.start() > 0 and code[m.start() - 1].isdigit())
     ]

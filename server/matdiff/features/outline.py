@@ -18,7 +18,7 @@ def inlay_hints(snap: Snapshot, range_: types.Range) -> list[types.InlayHint]:
         if not isinstance(statement, ast.Definition):
             continue
         name = statement.name
-        at = snap.position(name.span.end)  # compared as positions: right in a host file too
+        at = snap.range(name.span).end  # compared as positions: right in a host file too
         if not (start <= (at.line, at.character) <= end):
             continue
         sym = snap.model.symbols.get(name.id)
@@ -26,7 +26,7 @@ def inlay_hints(snap: Snapshot, range_: types.Range) -> list[types.InlayHint]:
             continue
         out.append(
             types.InlayHint(
-                position=snap.position(name.span.end),
+                position=at,
                 label=f": {sym.shape}",
                 kind=types.InlayHintKind.Type,
                 tooltip=sym.describe(),

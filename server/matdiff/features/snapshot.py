@@ -89,7 +89,9 @@ class Snapshot:
         return types.Position(line=line, character=col)
 
     def range(self, span: Span) -> types.Range:
-        return types.Range(start=self.position(span.start), end=self.position(span.end))
+        """The client range of ``span`` (in document offsets, or in a statement's frame)."""
+        at = self.model.absolute(span)
+        return types.Range(start=self.position(at.start), end=self.position(at.end))
 
     def offset(self, position: types.Position) -> int:
         """The document offset of a client position; -1 outside an embedded block."""
@@ -128,11 +130,10 @@ class Snapshot:
     def location(self, span: Span) -> types.Location:
         return types.Location(uri=self.uri, range=self.range(span))
 
-    def statement_at(self, offset: int) -> ast.Statement | None:
-        for statement in self.model.document.statements:
-            if statement.span.start <= offset <= statement.span.end:
-                return statement
-        return None
+    def statement_at(self, offset: int) -> tuple[ast.Statement, int] | None:
+        """The statement at document ``offset``, and the offset within the statement (the
+        coordinates of its spans)."""
+        return self.model.statement_at(offset)
 
     def line_end(self, offset: int) -> int:
         line, _ = self.model.line_index.line_col(offset)

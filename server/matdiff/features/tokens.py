@@ -54,8 +54,9 @@ def classify(snap: Snapshot, statement: ast.Statement) -> list[tuple[Span, str, 
     """(span, token type, modifiers) for the names, keywords and numbers of ``statement``."""
     out: list[tuple[Span, str, frozenset[str]]] = []
     if isinstance(statement, ast.Declaration):
-        if statement.const and (m := _CONST.match(snap.text, statement.span.start)):
-            out.append((Span(m.end() - 5, m.end()), "keyword", frozenset()))
+        if statement.const and (m := _CONST.match(snap.model.source(statement.span))):
+            const = Span(m.end() - 5, m.end(), statement.span.frame).shift(statement.span.start)
+            out.append((const, "keyword", frozenset()))
         out.append((statement.type.kind.span, "type", frozenset({"defaultLibrary"})))
         out.extend((p.span, "keyword", frozenset()) for p in statement.properties)
         out.extend(
@@ -96,7 +97,7 @@ def _name_token(snap: Snapshot, name: ast.Name) -> tuple[str, frozenset[str]] | 
         kind = sym.shape.kind()
         mods.add("vector" if kind == "row vector" else kind)
     if sym.kind == "variable":
-        if name.span == sym.span or sym.statement.start <= name.span.start < sym.statement.end:
+        if name.span == sym.span or _inside(name.span, sym.statement):
             mods.add("declaration")
         if sym.const:
             mods.add("readonly")
@@ -106,12 +107,17 @@ def _name_token(snap: Snapshot, name: ast.Name) -> tuple[str, frozenset[str]] | 
     return "variable", frozenset(mods)
 
 
+def _inside(span: Span, statement: Span) -> bool:
+    return span.frame == statement.frame and statement.start <= span.start < statement.end
+
+
 def semantic_tokens(snap: Snapshot) -> types.SemanticTokens:
     data: list[int] = []
     prev_line = prev_char = 0
     for statement in snap.model.document.statements:
         for span, kind, mods in classify(snap, statement):
-            start, end = snap.position(span.start), snap.position(span.end)
+            placed = snap.range(span)
+            start, end = placed.start, placed.end
             if start.line != end.line:
                 continue
             delta_line = start.line - prev_line

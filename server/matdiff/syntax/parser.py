@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import collections
 import functools
+import itertools
 import re
+import threading
 from dataclasses import dataclass
 from importlib import resources
 
@@ -40,6 +42,15 @@ _DECLARES = re.compile(r"\s*(?:const\s+)?([A-Za-z_]\w*(?:\s*,\s*[A-Za-z_]\w*)*)\
 _SPECIAL = re.compile(r"[#();\n]")
 
 
+def _nested(depth: int) -> str:
+    inner = r"[^#;()\n]++" if depth == 0 else rf"(?:[^#;()\n]++|{_nested(depth - 1)})*+"
+    return rf"\({inner}\)"
+
+
+# a line with no comment, no ';' and balanced parentheses (up to 6 deep): one statement
+_PLAIN_LINE = re.compile(rf"((?:[^#;()\n]++|{_nested(5)})*+)(?:\n|\Z)")
+
+
 def grammar_text() -> str:
     """The grammar, as shipped inside the package."""
     return resources.files("matdiff").joinpath("grammar/matdiff.lark").read_text("utf-8")
@@ -58,9 +69,15 @@ def lark_parser() -> lark.Lark:
 
 @dataclass(frozen=True, slots=True)
 class ParseResult:
+    """``document.statements[i]`` starts at offset ``starts[i]`` of the text, and its spans
+    count from there (frame ``statement.span.frame``); ``texts[i]`` is its text as parsed
+    (comments and inner newlines blanked).  Syntax diagnostics are in document offsets."""
+
     document: ast.Document
     diagnostics: tuple[Diagnostic, ...]
     line_index: LineIndex
+    starts: tuple[int, ...] = ()
+    texts: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,19 +93,28 @@ class Chunk:
 def split_statements(text: str) -> list[Chunk]:
     """Cut ``text`` into statements (see the module docstring)."""
     chunks: list[Chunk] = []
-    clean = list(text)
+    blanks: list[tuple[int, int]] = []  # comments and inner newlines of the current statement
     start = 0
     depth = 0
     pos = 0
 
     def close(end: int) -> None:
-        piece = "".join(clean[start:end])
+        piece = text[start:end]
+        for a, b in blanks:
+            piece = piece[: a - start] + " " * (b - a) + piece[b - start :]
         stripped = piece.strip()
         if stripped:
             lead = len(piece) - len(piece.lstrip())
             chunks.append(Chunk(start + lead, start + lead + len(stripped), stripped))
+        blanks.clear()
 
     while True:
+        if pos == start and not depth and (line := _PLAIN_LINE.match(text, pos)):
+            close(line.end(1))  # the common case, a whole line at once
+            start = pos = line.end()
+            if line.end() == line.end(1):
+                break
+            continue
         m = _SPECIAL.search(text, pos)
         if m is None:
             break
@@ -97,7 +123,7 @@ def split_statements(text: str) -> list[Chunk]:
         if ch == "#":
             nl = text.find("\n", at)
             stop = len(text) if nl == -1 else nl
-            clean[at:stop] = " " * (stop - at)
+            blanks.append((at, stop))
             pos = stop
         elif ch == "(":
             depth += 1
@@ -107,7 +133,7 @@ def split_statements(text: str) -> list[Chunk]:
             close(at)
             start, depth = at + 1, 0
         else:  # a newline inside parentheses continues the statement
-            clean[at] = " "
+            blanks.append((at, at + 1))
     close(len(text))
     return chunks
 
@@ -115,69 +141,95 @@ def split_statements(text: str) -> list[Chunk]:
 def parse(text: str) -> ParseResult:
     """Parse a whole document.  Never raises."""
     index = LineIndex(text)
+    chunks = split_statements(text)
     statements: list[ast.Statement] = []
     diagnostics: list[Diagnostic] = []
-    fresh: _Memo = {}
-    for chunk in split_statements(text):
-        reused = _reuse(chunk, fresh)
-        if reused is not None:
-            statements.append(reused)
-            continue
-        statement, diagnostic = parse_statement(chunk, index, fresh)
+    seen: dict[str, int] = {}
+    for chunk in chunks:
+        # the k-th statement with this text: no two statements of a document share a frame
+        k = seen[chunk.text] = seen.get(chunk.text, -1) + 1
+        statement = _MEMO.get((chunk.text, k))
+        if statement is None:
+            statement, diagnostic = parse_statement(chunk, index)
+            if diagnostic is None:
+                _MEMO.put((chunk.text, k), statement)
+            else:
+                diagnostics.append(diagnostic)
         statements.append(statement)
-        if diagnostic is not None:
-            diagnostics.append(diagnostic)
-    _GENERATIONS.append(fresh)
-    return ParseResult(ast.Document(tuple(statements)), tuple(diagnostics), index)
+    return ParseResult(
+        ast.Document(tuple(statements)),
+        tuple(diagnostics),
+        index,
+        tuple(c.start for c in chunks),
+        tuple(c.text for c in chunks),
+    )
 
 
-# Statements that parsed, by (offset, text), from the last two documents parsed: a document
-# re-parsed after an edit reuses every statement the edit did not touch or move.  A pure memo
-# of parse_statement, holding no more than those documents' trees.
-_Memo = dict[tuple[int, str], ast.Statement]
-_GENERATIONS: collections.deque[_Memo] = collections.deque(maxlen=2)
+_FRAMES = itertools.count(1)
 
 
-def _reuse(chunk: Chunk, fresh: _Memo) -> ast.Statement | None:
-    key = (chunk.start, chunk.text)
-    for memo in reversed(_GENERATIONS):
-        if (got := memo.get(key)) is not None:
-            fresh[key] = got
+class _Lru:
+    """Statements that parsed, by (text, occurrence in their document), most recent last.
+
+    Spans inside a statement count from its start, so a statement an edit moved is reused
+    as it is: re-parsing a document after an edit parses only the statements it changed.
+    """
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self.items: collections.OrderedDict[tuple[str, int], ast.Statement] = (
+            collections.OrderedDict()
+        )
+        self.lock = threading.Lock()
+
+    def get(self, key: tuple[str, int]) -> ast.Statement | None:
+        with self.lock:
+            got = self.items.get(key)
+            if got is not None:
+                self.items.move_to_end(key)
             return got
-    return None
+
+    def put(self, key: tuple[str, int], statement: ast.Statement) -> None:
+        with self.lock:
+            self.items[key] = statement
+            if len(self.items) > self.size:
+                self.items.popitem(last=False)
 
 
-def parse_statement(
-    chunk: Chunk, index: LineIndex, fresh: _Memo | None = None
-) -> tuple[ast.Statement, Diagnostic | None]:
-    """One statement; ``fresh`` collects what parsed, for reuse by the next parse."""
+_MEMO = _Lru(20_000)
+
+
+def parse_statement(chunk: Chunk, index: LineIndex) -> tuple[ast.Statement, Diagnostic | None]:
+    """One statement, its spans counting from ``chunk.start`` in a new frame; a syntax
+    error's diagnostic is in document offsets."""
+    frame = next(_FRAMES)
     try:
         tree = lark_parser().parse(chunk.text, start="statement")
-        statement = _Builder(chunk.start).statement(tree)
-        if fresh is not None:
-            fresh[(chunk.start, chunk.text)] = statement
-        return statement, None
+        return _Builder(frame).statement(tree), None
     except UnexpectedInput as exc:
-        return _broken(chunk), _describe(exc, chunk, index)
+        return _broken(chunk, frame), _describe(exc, chunk, index)
     except RecursionError:
         span = Span(chunk.start, chunk.end)
-        return _broken(chunk), Diagnostic(span, "this statement is nested too deeply", "syntax")
+        return _broken(chunk, frame), Diagnostic(span, "this statement is nested too deeply",
+                                                 "syntax")  # fmt: skip
     except Exception as exc:  # noqa: BLE001 — the parser must never fail
         span = Span(chunk.start, chunk.end)
-        return _broken(chunk), Diagnostic(span, f"cannot parse this statement ({exc})", "syntax")
+        return _broken(chunk, frame), Diagnostic(
+            span, f"cannot parse this statement ({exc})", "syntax"
+        )
 
 
-def _broken(chunk: Chunk) -> ast.Broken:
-    span = Span(chunk.start, chunk.end)
+def _broken(chunk: Chunk, frame: int) -> ast.Broken:
+    span = Span(0, len(chunk.text), frame)
     names: list[ast.Name] = []
     is_declaration = False
     if m := _DEFINES.match(chunk.text):
-        names.append(ast.Name(Span(chunk.start + m.start(1), chunk.start + m.end(1)), m.group(1)))
+        names.append(ast.Name(Span(m.start(1), m.end(1), frame), m.group(1)))
     elif m := _DECLARES.match(chunk.text):
         is_declaration = True
         for n in re.finditer(r"[A-Za-z_]\w*", m.group(1)):
-            s = chunk.start + m.start(1) + n.start()
-            names.append(ast.Name(Span(s, s + len(n.group())), n.group()))
+            s = m.start(1) + n.start()
+            names.append(ast.Name(Span(s, s + len(n.group()), frame), n.group()))
     return ast.Broken(span, tuple(names), is_declaration)
 
 
@@ -185,14 +237,16 @@ def _broken(chunk: Chunk) -> ast.Broken:
 
 
 class _Builder:
-    def __init__(self, base: int) -> None:
-        self.base = base
+    """Lark's tree → syntax tree, spans counting from the statement's start in ``frame``."""
+
+    def __init__(self, frame: int = 0) -> None:
+        self.frame = frame
 
     def span(self, node: lark.Tree[lark.Token] | lark.Token) -> Span:
         if isinstance(node, lark.Token):
             assert node.start_pos is not None and node.end_pos is not None
-            return Span(node.start_pos + self.base, node.end_pos + self.base)
-        return Span(node.meta.start_pos + self.base, node.meta.end_pos + self.base)
+            return Span(node.start_pos, node.end_pos, self.frame)
+        return Span(node.meta.start_pos, node.meta.end_pos, self.frame)
 
     def name(self, token: lark.Token) -> ast.Name:
         return ast.Name(self.span(token), str(token))

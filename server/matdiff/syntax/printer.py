@@ -18,7 +18,7 @@ import re
 
 from matdiff.base.spans import LineIndex
 from matdiff.syntax import ast
-from matdiff.syntax.parser import parse_statement, split_statements
+from matdiff.syntax.parser import ParseResult, parse_statement, split_statements
 
 # Binding strength, loosest first; an operand binding more loosely than its slot allows
 # is parenthesized.
@@ -69,11 +69,11 @@ def format_expr(e: ast.Expr) -> str:
 
 
 def format_statement(statement: ast.Statement, text: str) -> str:
-    """One statement as canonical text; a broken statement is its original ``text`` slice."""
+    """One statement as canonical text; a broken statement is its own ``text``, as is."""
     if isinstance(statement, ast.Definition):
         return f"{statement.name.id} = {format_expr(statement.value)}"
     if isinstance(statement, ast.Broken):
-        return text[statement.span.start : statement.span.end]
+        return text
     spec = statement.type
     dims = "" if spec.dims is None else f"({', '.join(_dim(d) for d in spec.dims)})"
     parts = [
@@ -89,9 +89,10 @@ def _dim(d: ast.Name | ast.Number) -> str:
     return d.text if isinstance(d, ast.Number) else d.id
 
 
-def format_document(document: ast.Document, text: str) -> str:
-    """Every statement of ``document`` (parsed from ``text``) on its own line; no comments."""
-    return "".join(format_statement(s, text) + "\n" for s in document.statements)
+def format_document(result: ParseResult) -> str:
+    """Every statement of a parsed document on its own line; no comments."""
+    pairs = zip(result.document.statements, result.texts, strict=True)
+    return "".join(format_statement(s, text) + "\n" for s, text in pairs)
 
 
 _GAP = re.compile(r"(?P<comment>#[^\n]*)|(?P<sep>[;\n])|[^#;\n]+")
@@ -116,15 +117,15 @@ def format_text(text: str) -> str:
         if diagnostic is not None or "#" in original:
             pieces.append(original)
         else:
-            pieces.append(_format_or_keep(statement, text, original))
+            pieces.append(_format_or_keep(statement, original))
         pos = chunk.end
     pieces.extend(_gap(text[pos:]))
     return _join(pieces)
 
 
-def _format_or_keep(statement: ast.Statement, text: str, original: str) -> str:
+def _format_or_keep(statement: ast.Statement, original: str) -> str:
     try:
-        return format_statement(statement, text)
+        return format_statement(statement, original)
     except RecursionError:  # nested hundreds deep: leave it as it is
         return original
 
