@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import gc
 import json
 import logging
 import threading
@@ -82,6 +83,7 @@ class MatdiffServer(LanguageServer):
         self.snapshots: dict[str, tuple[Snapshot, ...]] = {}
         self.settings = Settings()
         self.exit_before_shutdown = False
+        self.refreshes = 0
 
     def encoding(self) -> Encoding:
         raw = self.workspace.position_encoding
@@ -110,6 +112,21 @@ class MatdiffServer(LanguageServer):
         found = [d for snap in snaps for d in diagnostics.diagnostics(snap)]
         params = types.PublishDiagnosticsParams(uri=uri, version=doc.version, diagnostics=found)
         self.text_document_publish_diagnostics(params)
+        self.settle()
+
+    def settle(self) -> None:
+        """Keep the cyclic garbage collector off the documents' trees.
+
+        A full collection walks every object: ~130 ms with a 5,000-line document open, a pause
+        in the middle of typing.  The trees hold no cycles (reference counting frees them), so
+        what exists after an analysis is frozen out of the collector's walks; now and then
+        everything is unfrozen and collected once, so that no cycle lives forever.
+        """
+        self.refreshes += 1
+        if self.refreshes % 200 == 0:
+            gc.unfreeze()
+            gc.collect()
+        gc.freeze()
 
     def report_server_error(self, error: Exception, source: Any) -> None:
         if isinstance(error, json.JSONDecodeError):  # not JSON: no id to answer, so id null
