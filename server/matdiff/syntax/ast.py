@@ -1,7 +1,8 @@
 """The syntax tree: frozen nodes, each with the span of source text it came from.
 
-Spans do not take part in equality, so two parses of the same text with different layout
-compare equal.  Operators are stored in one canonical spelling (``∘`` is ``.*``, ``×`` is
+A node's span counts from the start of its statement, in that statement's frame (see
+:class:`~matdiff.base.spans.Span`), so a statement that moves keeps its nodes.  Spans do not
+take part in equality, so two parses of the same text with different layout compare equal.  Operators are stored in one canonical spelling (``∘`` is ``.*``, ``×`` is
 ``*``, ``X⁻¹`` is ``X^-1``, ``ᵀ`` and ``.T`` are ``'``).
 """
 
