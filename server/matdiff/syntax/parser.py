@@ -66,6 +66,7 @@ def lark_parser() -> lark.Lark:
         propagate_positions=True,
         maybe_placeholders=True,
         cache=_cache_file(),
+        cache_grammar=True,  # hypothesis.extra.lark reads the grammar of a loaded parser
     )
 
 
