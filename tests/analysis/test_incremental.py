@@ -11,6 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from matdiff.analysis import DocumentModel, analyze
+from matdiff.base.lru import Lru
 from matdiff.syntax import parser
 
 # the module (the package exports its function under the same name)
@@ -47,8 +48,8 @@ LINES = [
 @contextmanager
 def no_caches() -> Iterator[None]:
     memo, outcomes = parser._MEMO, analyze_module._OUTCOMES
-    parser._MEMO = parser._Lru(memo.size)
-    analyze_module._OUTCOMES = analyze_module._Outcomes(outcomes.size)
+    parser._MEMO = Lru(memo.size)
+    analyze_module._OUTCOMES = Lru(outcomes.size)
     try:
         yield
     finally:

@@ -134,3 +134,17 @@ def test_document_symbols() -> None:
 def test_redeclaration_is_one_symbol() -> None:
     snap = Snapshot.of(URI, "x : scalar\nx : vector(n)\n")
     assert [s.name for s in document_symbols(snap)] == ["x"]
+
+
+def test_semantic_tokens_follow_an_edit_to_a_declaration() -> None:
+    """A statement's tokens are kept between edits only while its names mean the same."""
+    before = "x : vector(n); c : scalar\nA : matrix(n, n)\nf = x'*A*x + c\n"
+    after = before.replace("x : vector(n)", "x : matrix(n, n)").replace(
+        "c : scalar", "const c : scalar"
+    )
+    assert decode(Snapshot.of(URI, before), semantic_tokens(Snapshot.of(URI, before)).data)
+    snap = Snapshot.of(URI, "# moved\n" + after)
+    got = decode(snap, semantic_tokens(snap).data)
+    assert ("x", "parameter", {"matrix"}) in got[-4:]
+    assert ("c", "parameter", {"scalar", "readonly"}) in got[-4:]
+    assert ("x", "parameter", {"vector"}) not in got

@@ -10,14 +10,13 @@ check that involves it, so one root cause gives one diagnostic.
 
 from __future__ import annotations
 
-import collections
 import dataclasses
-import threading
 from dataclasses import dataclass, field
 
 from matdiff.analysis.model import DocumentModel, Symbol, SymbolKind
 from matdiff.base import language
 from matdiff.base.diagnostics import Diagnostic, Related
+from matdiff.base.lru import Lru
 from matdiff.base.spans import LineIndex, Span
 from matdiff.engine.shape import SCALAR, Dim, Shape
 from matdiff.syntax import ast, parse
@@ -90,29 +89,8 @@ class _Outcome:
     cacheable: bool  # False when it read every name (a "did you mean" over them all)
 
 
-class _Outcomes:
-    """Outcomes by frame, most recent last, bounded; shared by the threads that analyse."""
-
-    def __init__(self, size: int) -> None:
-        self.size = size
-        self.items: collections.OrderedDict[int, _Outcome] = collections.OrderedDict()
-        self.lock = threading.Lock()
-
-    def get(self, frame: int) -> _Outcome | None:
-        with self.lock:
-            got = self.items.get(frame)
-            if got is not None:
-                self.items.move_to_end(frame)
-            return got
-
-    def put(self, frame: int, outcome: _Outcome) -> None:
-        with self.lock:
-            self.items[frame] = outcome
-            if len(self.items) > self.size:
-                self.items.popitem(last=False)
-
-
-_OUTCOMES = _Outcomes(20_000)
+# outcomes by frame, shared by the threads that analyse
+_OUTCOMES: Lru[int, _Outcome] = Lru(20_000)
 
 
 class _Scope:

@@ -41,8 +41,10 @@ class Span(NamedTuple):
 def _units(text: str, encoding: Encoding) -> int:
     if encoding == "utf-32":
         return len(text)
+    if text.isascii():
+        return len(text)
     if encoding == "utf-16":
-        return len(text) + sum(1 for ch in text if ord(ch) > 0xFFFF)
+        return len(text.encode("utf-16-le")) // 2
     return len(text.encode("utf-8"))
 
 

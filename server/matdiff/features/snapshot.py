@@ -80,12 +80,15 @@ class Snapshot:
     def text(self) -> str:
         return self.model.text
 
-    def position(self, offset: int) -> types.Position:
+    def line_col(self, offset: int) -> tuple[int, int]:
+        """The client's line and column of a document offset."""
         if self.host is not None:
             host = self.host.block.host_offset(offset)
-            line, col = self.host.index.line_col(host, self.encoding)
-        else:
-            line, col = self.model.line_index.line_col(offset, self.encoding)
+            return self.host.index.line_col(host, self.encoding)
+        return self.model.line_index.line_col(offset, self.encoding)
+
+    def position(self, offset: int) -> types.Position:
+        line, col = self.line_col(offset)
         return types.Position(line=line, character=col)
 
     def range(self, span: Span) -> types.Range:

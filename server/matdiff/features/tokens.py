@@ -24,10 +24,13 @@ negotiated encoding.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 from lsprotocol import types
 
+from matdiff.analysis.model import Symbol
 from matdiff.base import language
+from matdiff.base.lru import Lru
 from matdiff.base.spans import Span
 from matdiff.features.nodes import names_in
 from matdiff.features.snapshot import Snapshot
@@ -114,20 +117,53 @@ def _inside(span: Span, statement: Span) -> bool:
 def semantic_tokens(snap: Snapshot) -> types.SemanticTokens:
     data: list[int] = []
     prev_line = prev_char = 0
-    for statement in snap.model.document.statements:
-        for span, kind, mods in classify(snap, statement):
-            placed = snap.range(span)
-            start, end = placed.start, placed.end
-            if start.line != end.line:
+    model = snap.model
+    for statement, start in zip(model.document.statements, model.starts, strict=True):
+        place = _placer(snap, statement, start)
+        for token_start, token_end, kind, bits in _tokens(snap, statement):
+            (line, char), (end_line, end_char) = place(token_start), place(token_end)
+            if line != end_line:
                 continue
-            delta_line = start.line - prev_line
-            delta_char = start.character - (prev_char if delta_line == 0 else 0)
-            bits = sum(_MOD[m] for m in mods)
-            data.extend(
-                [delta_line, delta_char, end.character - start.character, _TYPE[kind], bits]
-            )
-            prev_line, prev_char = start.line, start.character
+            delta_line = line - prev_line
+            delta_char = char - (prev_char if delta_line == 0 else 0)
+            data.extend([delta_line, delta_char, end_char - char, kind, bits])
+            prev_line, prev_char = line, char
     return types.SemanticTokens(data=data)
+
+
+_Tokens = list[tuple[int, int, int, int]]  # start, end (in the statement), type, modifier bits
+# by frame: the names a statement's tokens depend on, their symbols, the tokens
+_CLASSIFIED: Lru[int, tuple[tuple[str, ...], tuple[Symbol | None, ...], _Tokens]] = Lru(20_000)
+
+
+def _tokens(snap: Snapshot, statement: ast.Statement) -> _Tokens:
+    """``classify``, encoded; kept for a statement while the symbols of its names are the
+    same objects (they are, until an edit changes what they say)."""
+    frame = statement.span.frame
+    cached = _CLASSIFIED.get(frame)
+    if cached is not None:
+        names, symbols, tokens = cached
+        if tuple(map(snap.model.symbols.get, names)) == symbols:
+            return tokens
+    tokens = [
+        (span.start, span.end, _TYPE[kind], sum(_MOD[m] for m in mods))
+        for span, kind, mods in classify(snap, statement)
+    ]
+    names = tuple({n.id: None for n in names_in(statement)})
+    _CLASSIFIED.put(frame, (names, tuple(map(snap.model.symbols.get, names)), tokens))
+    return tokens
+
+
+def _placer(
+    snap: Snapshot, statement: ast.Statement, start: int
+) -> Callable[[int], tuple[int, int]]:
+    """Offsets in ``statement`` → client (line, column); one conversion for a statement on
+    one line of ASCII (every unit is a character there)."""
+    source = snap.text[start : start + statement.span.end]
+    if snap.host is None and "\n" not in source and source.isascii():
+        line, col = snap.line_col(start)
+        return lambda offset: (line, col + offset)
+    return lambda offset: snap.line_col(start + offset)
 
 
 def decode(snap: Snapshot, data: list[int] | tuple[int, ...]) -> list[tuple[str, str, set[str]]]:

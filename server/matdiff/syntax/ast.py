@@ -2,8 +2,9 @@
 
 A node's span counts from the start of its statement, in that statement's frame (see
 :class:`~matdiff.base.spans.Span`), so a statement that moves keeps its nodes.  Spans do not
-take part in equality, so two parses of the same text with different layout compare equal.  Operators are stored in one canonical spelling (``∘`` is ``.*``, ``×`` is
-``*``, ``X⁻¹`` is ``X^-1``, ``ᵀ`` and ``.T`` are ``'``).
+take part in equality, so two parses of the same text with different layout compare equal.
+Operators are stored in one canonical spelling (``∘`` is ``.*``, ``×`` is ``*``, ``X⁻¹`` is
+``X^-1``, ``ᵀ`` and ``.T`` are ``'``).
 """
 
 from __future__ import annotations
@@ -114,11 +115,18 @@ def children(node: Expr) -> tuple[Expr, ...]:
 
 
 def walk(node: Expr) -> list[Expr]:
-    """``node`` and all its sub-expressions, parents before children."""
+    """``node`` and all its sub-expressions, parents before children, left to right."""
     out: list[Expr] = []
     stack = [node]
     while stack:
         n = stack.pop()
         out.append(n)
-        stack.extend(reversed(children(n)))
+        kind = type(n)
+        if kind is Binary:
+            stack.append(n.right)  # type: ignore[union-attr]
+            stack.append(n.left)  # type: ignore[union-attr]
+        elif kind is Call:
+            stack.extend(reversed(n.args))  # type: ignore[union-attr]
+        elif kind is Unary or kind is Transpose:
+            stack.append(n.operand)  # type: ignore[union-attr]
     return out

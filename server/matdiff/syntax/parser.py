@@ -10,12 +10,10 @@ on its own.  Lark's exceptions are turned into messages a person would write.
 
 from __future__ import annotations
 
-import collections
 import functools
 import itertools
 import os
 import re
-import threading
 from dataclasses import dataclass
 from importlib import resources
 
@@ -23,6 +21,7 @@ import lark
 from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedToken
 
 from matdiff.base.diagnostics import Diagnostic
+from matdiff.base.lru import Lru
 from matdiff.base.spans import LineIndex, Span
 from matdiff.syntax import ast
 
@@ -185,35 +184,10 @@ def parse(text: str) -> ParseResult:
 _FRAMES = itertools.count(1)
 
 
-class _Lru:
-    """Statements that parsed, by (text, occurrence in their document), most recent last.
-
-    Spans inside a statement count from its start, so a statement an edit moved is reused
-    as it is: re-parsing a document after an edit parses only the statements it changed.
-    """
-
-    def __init__(self, size: int) -> None:
-        self.size = size
-        self.items: collections.OrderedDict[tuple[str, int], ast.Statement] = (
-            collections.OrderedDict()
-        )
-        self.lock = threading.Lock()
-
-    def get(self, key: tuple[str, int]) -> ast.Statement | None:
-        with self.lock:
-            got = self.items.get(key)
-            if got is not None:
-                self.items.move_to_end(key)
-            return got
-
-    def put(self, key: tuple[str, int], statement: ast.Statement) -> None:
-        with self.lock:
-            self.items[key] = statement
-            if len(self.items) > self.size:
-                self.items.popitem(last=False)
-
-
-_MEMO = _Lru(20_000)
+# Statements that parsed, by (text, occurrence in their document).  Spans inside a statement
+# count from its start, so a statement an edit moved is reused as it is: re-parsing a
+# document after an edit parses only the statements it changed.
+_MEMO: Lru[tuple[str, int], ast.Statement] = Lru(20_000)
 
 
 def parse_statement(chunk: Chunk, index: LineIndex) -> tuple[ast.Statement, Diagnostic | None]:
