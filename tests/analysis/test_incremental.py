@@ -157,3 +157,22 @@ def test_identical_statements_do_not_share_a_frame() -> None:
     assert len(set(frames)) == 3
     assert [d.code for d in model.diagnostics] == ["redefined"]
     assert model.diagnostics[0].span.start == len("x : vector(n)\nf = x'*x\n")
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    lines=st.lists(st.sampled_from(LINES), max_size=10),
+    a=st.integers(-1, 300),
+    b=st.integers(-1, 300),
+)
+def test_statements_between_are_those_whose_spans_meet_the_range(
+    lines: list[str], a: int, b: int
+) -> None:
+    model = analyze("\n".join(lines))
+    start, end = min(a, b), max(a, b)
+    naive = [
+        s
+        for s in model.document.statements
+        if model.absolute(s.span).start <= end and start <= model.absolute(s.span).end
+    ]
+    assert [id(s) for s in model.statements_between(start, end)] == [id(s) for s in naive]

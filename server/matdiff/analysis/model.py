@@ -105,6 +105,13 @@ class DocumentModel:
             return statement, inner
         return None
 
+    def statements_between(self, start: int, end: int) -> list[ast.Statement]:
+        """The statements whose spans meet document offsets ``[start, end]``, in order."""
+        lo = max(bisect.bisect_right(self.starts, start) - 1, 0)
+        hi = bisect.bisect_right(self.starts, end)
+        pairs = zip(self.document.statements[lo:hi], self.starts[lo:hi], strict=True)
+        return [s for s, at in pairs if at + s.span.start <= end and start <= at + s.span.end]
+
     def symbol(self, name: str) -> Symbol | None:
         return self.symbols.get(name)
 

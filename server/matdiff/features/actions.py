@@ -19,9 +19,8 @@ def code_actions(snap: Snapshot, params: types.CodeActionParams) -> list[types.C
     start = snap.offset(params.range.start)
     end = snap.offset(params.range.end)
     out: list[types.CodeAction] = []
-    for statement in snap.model.document.statements:
-        at = snap.model.absolute(statement.span)
-        if isinstance(statement, ast.Definition) and at.start <= end and start <= at.end:
+    for statement in snap.model.statements_between(start, end):
+        if isinstance(statement, ast.Definition):
             out.extend(derivative_actions(snap, statement))
             out.extend(function_actions(snap, statement))
     for diag in params.context.diagnostics:

@@ -14,7 +14,12 @@ def inlay_hints(snap: Snapshot, range_: types.Range) -> list[types.InlayHint]:
     start = (range_.start.line, range_.start.character)
     end = (range_.end.line, range_.end.character)
     out: list[types.InlayHint] = []
-    for statement in snap.model.document.statements:
+    statements = snap.model.document.statements
+    if snap.host is None:  # (a host position may lie outside the block: no offset)
+        statements = tuple(
+            snap.model.statements_between(snap.offset(range_.start), snap.offset(range_.end))
+        )
+    for statement in statements:
         if not isinstance(statement, ast.Definition):
             continue
         name = statement.name
