@@ -5,7 +5,10 @@ and each statement is parsed on its own with the grammar's ``statement`` start s
 broken statement costs one diagnostic and nothing else.  A newline inside an open ``(``
 continues the statement, unless the next line plainly starts a new statement (``name =``,
 ``name :``, ``const``): then the open parenthesis is reported and the next line is parsed
-on its own.  Lark's exceptions are turned into messages a person would write.
+on its own.  Each statement goes first to the hand-written fast path
+(:mod:`matdiff.syntax.fastparse`, held to lark's trees by differential tests); what it
+refuses goes to lark, the specification, whose exceptions are turned into messages a person
+would write.
 """
 
 from __future__ import annotations
@@ -23,7 +26,7 @@ from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedTok
 from matdiff.base.diagnostics import Diagnostic
 from matdiff.base.lru import Lru
 from matdiff.base.spans import LineIndex, Span
-from matdiff.syntax import ast
+from matdiff.syntax import ast, fastparse
 
 _OPS = {
     "PLUS": "+", "MINUS": "-", "STAR": "*", "AT": "@", "SLASH": "/", "DOTSTAR": ".*",
@@ -194,7 +197,10 @@ def parse_statement(chunk: Chunk, index: LineIndex) -> tuple[ast.Statement, Diag
     """One statement, its spans counting from ``chunk.start`` in a new frame; a syntax
     error's diagnostic is in document offsets."""
     frame = next(_FRAMES)
-    try:
+    statement = fastparse.parse_statement(chunk.text, frame)
+    if statement is not None:
+        return statement, None
+    try:  # lark, the specification: what the fast path leaves, and the error messages
         tree = lark_parser().parse(chunk.text, start="statement")
         return _Builder(frame).statement(tree), None
     except UnexpectedInput as exc:
