@@ -100,14 +100,18 @@ class MatdiffServer(LanguageServer):
         Markdown file) and publish its diagnostics."""
         doc = self.workspace.get_text_document(uri)
         kind = _host_kind(doc.language_id, uri)
-        if kind is None:
-            snaps: tuple[Snapshot, ...] = (
-                Snapshot.of(uri, doc.source, doc.version, self.encoding(), self.settings),
-            )
-        else:
-            snaps = Snapshot.of_host(
-                uri, doc.source, kind, doc.version, self.encoding(), self.settings
-            )
+        gc.disable()  # building trees is allocation, not garbage: no collections meanwhile
+        try:
+            if kind is None:
+                snaps: tuple[Snapshot, ...] = (
+                    Snapshot.of(uri, doc.source, doc.version, self.encoding(), self.settings),
+                )
+            else:
+                snaps = Snapshot.of_host(
+                    uri, doc.source, kind, doc.version, self.encoding(), self.settings
+                )
+        finally:
+            gc.enable()
         self.snapshots[uri] = snaps
         found = [d for snap in snaps for d in diagnostics.diagnostics(snap)]
         params = types.PublishDiagnosticsParams(uri=uri, version=doc.version, diagnostics=found)
