@@ -158,6 +158,53 @@ def main() -> None:
         lines[line] = new
     ms = [e * 1e3 for e in edits]
     print(f"edit → diagnostics ×{len(ms)}: p50 {pct(ms, 0.5):.0f} ms, p95 {pct(ms, 0.95):.0f} ms")
+
+    # What VS Code asks after each edit, timed one by one, then queued behind the next edit
+    # (typing on: the next edit's diagnostics wait for whatever is ahead of them).
+    def follow_ups(line: int) -> list[tuple[str, dict[str, Any]]]:
+        doc = {"uri": URI}
+        at = {"line": line, "character": 1}
+        cursor, none = {"start": at, "end": at}, {"diagnostics": []}
+        view = {"start": {"line": max(0, line - 30), "character": 0},
+                "end": {"line": line + 30, "character": 0}}  # fmt: skip
+        return [
+            ("textDocument/semanticTokens/full", {"textDocument": doc}),
+            ("textDocument/documentSymbol", {"textDocument": doc}),
+            ("textDocument/inlayHint", {"textDocument": doc, "range": view}),
+            ("textDocument/codeAction", {"textDocument": doc, "range": cursor, "context": none}),
+        ]
+
+    timings: dict[str, list[float]] = {}
+    queued: list[float] = []
+    for k in range(args.edits):
+        line = len(DECLS) + (k * 89) % (len(lines) - len(DECLS))
+        old = lines[line]
+        new = old + " - 1"
+        version += 1
+        t = time.perf_counter()
+        c.notify("textDocument/didChange", {
+            "textDocument": {"uri": URI, "version": version},
+            "contentChanges": [{"range": {"start": {"line": line, "character": 0},
+                                          "end": {"line": line, "character": len(old)}},
+                                "text": new}]})  # fmt: skip
+        c.wait_diagnostics(version)
+        if k < args.edits // 2:  # one by one
+            for method, params in follow_ups(line):
+                t = time.perf_counter()
+                c.request(method, params)
+                timings.setdefault(method, []).append((time.perf_counter() - t) * 1e3)
+        else:  # queued: sent, not awaited, before the next edit
+            queued.append((time.perf_counter() - t) * 1e3)
+            for method, params in follow_ups(line):
+                c.next_id += 1
+                c.send({"id": c.next_id, "method": method, "params": params})
+        lines[line] = new
+    for method, values in timings.items():
+        name = method.removeprefix("textDocument/")
+        print(f"  after an edit, {name}: p50 {pct(values, 0.5):.0f} ms, "
+              f"p95 {pct(values, 0.95):.0f} ms")  # fmt: skip
+    print(f"edit → diagnostics with those four requests of the edit before queued ×{len(queued)}: "
+          f"p50 {pct(queued, 0.5):.0f} ms, p95 {pct(queued, 0.95):.0f} ms")  # fmt: skip
     print(f"server peak memory (VmHWM): {c.peak_memory_mb():.0f} MB")
     c.request("shutdown", None)
     c.notify("exit", None)

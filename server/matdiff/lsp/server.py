@@ -23,7 +23,7 @@ import threading
 import traceback
 from collections.abc import Callable, Coroutine
 from contextlib import suppress
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from lsprotocol import types
 from pygls.exceptions import (
@@ -32,7 +32,7 @@ from pygls.exceptions import (
     JsonRpcParseError,
 )
 from pygls.lsp.server import LanguageServer
-from pygls.protocol import LanguageServerProtocol
+from pygls.protocol import LanguageServerProtocol, default_converter
 
 from matdiff import __version__
 from matdiff.base.spans import Encoding
@@ -50,6 +50,9 @@ from matdiff.features import (
     tokens,
 )
 from matdiff.features.snapshot import Settings, Snapshot
+
+if TYPE_CHECKING:
+    import cattrs  # pygls's (through lsprotocol)
 
 log = logging.getLogger("matdiff.lsp")
 T = TypeVar("T")
@@ -76,9 +79,30 @@ class MatdiffProtocol(LanguageServerProtocol):
             return _Dropped()
 
 
+def converter() -> cattrs.Converter:
+    """pygls's converter, with positions and ranges written out directly.
+
+    They are in nearly every answer, and in a union-typed result (``documentSymbol``'s)
+    the default conversion of each one is slow: 5,000 symbols took 235 ms, 36 ms with these.
+    The JSON is the same (tests/lsp/test_protocol.py).
+    """
+    conv: cattrs.Converter = default_converter()  # type: ignore[no-untyped-call]
+    conv.register_unstructure_hook(types.Position, _position)
+    conv.register_unstructure_hook(
+        types.Range, lambda r: {"start": _position(r.start), "end": _position(r.end)}
+    )
+    return conv
+
+
+def _position(p: types.Position) -> dict[str, int]:
+    return {"line": p.line, "character": p.character}
+
+
 class MatdiffServer(LanguageServer):
     def __init__(self) -> None:
-        super().__init__("matdiff", __version__, protocol_cls=MatdiffProtocol)
+        super().__init__(
+            "matdiff", __version__, protocol_cls=MatdiffProtocol, converter_factory=converter
+        )
         # uri → its snapshots: one for a .matdiff file, one per block of a host file
         self.snapshots: dict[str, tuple[Snapshot, ...]] = {}
         self.settings = Settings()
