@@ -5,7 +5,9 @@ from __future__ import annotations
 import pytest
 from lsprotocol import types
 
+from matdiff.base.lru import Lru
 from matdiff.base.spans import Encoding
+from matdiff.features import outline
 from matdiff.features.outline import document_symbols, inlay_hints
 from matdiff.features.snapshot import Snapshot
 from matdiff.features.tokens import LEGEND, TOKEN_MODIFIERS, TOKEN_TYPES, decode, semantic_tokens
@@ -148,3 +150,22 @@ def test_semantic_tokens_follow_an_edit_to_a_declaration() -> None:
     assert ("x", "parameter", {"matrix"}) in got[-4:]
     assert ("c", "parameter", {"scalar", "readonly"}) in got[-4:]
     assert ("x", "parameter", {"vector"}) not in got
+
+
+def test_document_symbols_follow_edits() -> None:
+    """Outline entries are kept for a statement that neither moved nor changed meaning."""
+    text = "x : vector(n)\nA : matrix(n, n)\nf = x'*A*x\ng = A*xᵀ'\n"
+    edits = [
+        text,
+        "# a new line\n" + text,  # everything moves down
+        text.replace("x : vector(n)", "x : matrix(n, n)"),  # f and g change shape
+        text.replace("A : matrix", "Aᵀ2 = 1; A : matrix"),  # A moves right, past a ᵀ
+    ]
+    by_edit = [(edited, encoding) for encoding in ENCODINGS for edited in edits]
+    by_encoding = [(edited, encoding) for edited in edits for encoding in ENCODINGS]
+    for edited, encoding in by_edit + by_encoding:
+        got = document_symbols(Snapshot.of(URI, edited, encoding=encoding))
+        kept, outline._OUTLINE = outline._OUTLINE, Lru(10)
+        want = document_symbols(Snapshot.of(URI, edited, encoding=encoding))
+        outline._OUTLINE = kept
+        assert got == want, (edited, encoding)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from lsprotocol import types
 
 from matdiff.analysis.model import Symbol
+from matdiff.base.lru import Lru
 from matdiff.features.snapshot import Snapshot
 from matdiff.syntax import ast
 
@@ -51,28 +52,51 @@ def _detail(sym: Symbol) -> str:
 def document_symbols(snap: Snapshot) -> list[types.DocumentSymbol]:
     """Every declared and defined name, in document order, with its shape as detail."""
     out: list[types.DocumentSymbol] = []
-    for statement in snap.model.document.statements:
-        if isinstance(statement, ast.Declaration):
-            names = list(statement.names)
-        elif isinstance(statement, ast.Definition):
-            names = [statement.name]
+    model = snap.model
+    for statement, start in zip(model.document.statements, model.starts, strict=True):
+        out.extend(_statement_symbols(snap, statement, start))
+    return out
+
+
+# by frame: where the statement starts (encoding, line, column), the symbols of its names,
+# and its outline entries; a statement that did not move or change keeps them
+_Key = tuple[str, int, int, tuple[Symbol | None, ...]]
+_OUTLINE: Lru[int, tuple[_Key, list[types.DocumentSymbol]]] = Lru(20_000)
+
+
+def _statement_symbols(
+    snap: Snapshot, statement: ast.Statement, start: int
+) -> list[types.DocumentSymbol]:
+    if isinstance(statement, ast.Declaration):
+        names = list(statement.names)
+    elif isinstance(statement, ast.Definition):
+        names = [statement.name]
+    else:
+        names = list(statement.defines)
+    symbols = tuple(snap.model.symbols.get(name.id) for name in names)
+    key: _Key | None = None
+    if snap.host is None:  # (in a host file, the block's place in it matters too)
+        key = (snap.encoding, *snap.line_col(start), symbols)
+        cached = _OUTLINE.get(statement.span.frame)
+        if cached is not None and cached[0] == key:
+            return cached[1]
+    out: list[types.DocumentSymbol] = []
+    for name, sym in zip(names, symbols, strict=True):
+        if sym is None or sym.span != name.span:
+            continue  # a redeclaration: reported, not a symbol of its own
+        if sym.kind == "variable":
+            kind = types.SymbolKind.Constant if sym.const else types.SymbolKind.Variable
         else:
-            names = list(statement.defines)
-        for name in names:
-            sym = snap.model.symbols.get(name.id)
-            if sym is None or sym.span != name.span:
-                continue  # a redeclaration: reported, not a symbol of its own
-            if sym.kind == "variable":
-                kind = types.SymbolKind.Constant if sym.const else types.SymbolKind.Variable
-            else:
-                kind = types.SymbolKind.Function
-            out.append(
-                types.DocumentSymbol(
-                    name=name.id,
-                    detail=_detail(sym),
-                    kind=kind,
-                    range=snap.range(statement.span),
-                    selection_range=snap.range(name.span),
-                )
+            kind = types.SymbolKind.Function
+        out.append(
+            types.DocumentSymbol(
+                name=name.id,
+                detail=_detail(sym),
+                kind=kind,
+                range=snap.range(statement.span),
+                selection_range=snap.range(name.span),
             )
+        )
+    if key is not None:
+        _OUTLINE.put(statement.span.frame, (key, out))
     return out
