@@ -7,6 +7,7 @@ canonical form (``canonical``), then :func:`~matdiff.engine.simplify.simplify`.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from typing import Literal
 
@@ -32,7 +33,10 @@ def derivative(f: E.Expr, x: E.Var, kind: Kind) -> E.Expr:
     return simplify(_numerator(f, x))
 
 
+@functools.lru_cache(maxsize=256)
 def gradient(f: E.Expr, x: E.Var, structured: bool = True) -> E.Expr:
+    """The gradient of scalar ``f`` (unsimplified).  Remembered: a hover asks for it in both
+    layouts, and the steps end in it (nodes are interned, so equal requests hash alike)."""
     if not f.is_scalar:
         raise EngineError(f"the gradient needs a scalar function, not {f.shape}")
     df = differential(f, x)
