@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from lsprotocol import types
 
 from matdiff.base.lru import Lru
@@ -10,7 +12,14 @@ from matdiff.base.spans import Encoding
 from matdiff.features import outline
 from matdiff.features.outline import document_symbols, inlay_hints
 from matdiff.features.snapshot import Snapshot
-from matdiff.features.tokens import LEGEND, TOKEN_MODIFIERS, TOKEN_TYPES, decode, semantic_tokens
+from matdiff.features.tokens import (
+    LEGEND,
+    TOKEN_MODIFIERS,
+    TOKEN_TYPES,
+    classify,
+    decode,
+    semantic_tokens,
+)
 
 from .helpers import ENCODINGS, URI, position, units
 
@@ -169,3 +178,21 @@ def test_document_symbols_follow_edits() -> None:
         want = document_symbols(Snapshot.of(URI, edited, encoding=encoding))
         outline._OUTLINE = kept
         assert got == want, (edited, encoding)
+
+
+PIECES = [
+    "x : vector(n)", "const c : scalar", "A : matrix(n, n) symmetric", "f = xᵀ*A*x + c",
+    "g = x'*x; h = g*c", "k = tr(A*(A +\n  eye(n)))", "u = z + 1", "w = x ∘ x  # ∘", "p = (x +",
+]  # fmt: skip
+
+
+@given(st.lists(st.sampled_from(PIECES), max_size=8), st.sampled_from(ENCODINGS))
+def test_semantic_tokens_are_classify_in_document_order(pieces: list[str], enc: Encoding) -> None:
+    snap = Snapshot.of(URI, "\n".join(pieces), encoding=enc)
+    want = []
+    for statement in snap.model.document.statements:
+        for span, kind, mods in classify(snap, statement):
+            at = snap.model.absolute(span)
+            if "\n" not in snap.text[at.start : at.end]:
+                want.append((snap.text[at.start : at.end], kind, set(mods)))
+    assert decode(snap, semantic_tokens(snap).data) == want

@@ -23,8 +23,9 @@ negotiated encoding.
 
 from __future__ import annotations
 
+import itertools
 import re
-from collections.abc import Callable
+from dataclasses import dataclass
 
 from lsprotocol import types
 
@@ -119,51 +120,67 @@ def semantic_tokens(snap: Snapshot) -> types.SemanticTokens:
     prev_line = prev_char = 0
     model = snap.model
     for statement, start in zip(model.document.statements, model.starts, strict=True):
-        place = _placer(snap, statement, start)
-        for token_start, token_end, kind, bits in _tokens(snap, statement):
-            (line, char), (end_line, end_char) = place(token_start), place(token_end)
+        classified = _classified(snap, statement)
+        if not classified.tokens:
+            continue
+        source = snap.text[start : start + statement.span.end]
+        if snap.host is None and "\n" not in source and source.isascii():
+            # one line of ASCII: every unit a character, so only the first token moves
+            line, col = snap.line_col(start)
+            first, length, kind, bits = classified.tokens[0][0], *classified.first
+            delta_line = line - prev_line
+            delta_char = col + first - (prev_char if delta_line == 0 else 0)
+            data.extend((delta_line, delta_char, length, kind, bits))
+            data.extend(classified.rest)
+            prev_line, prev_char = line, col + classified.tokens[-1][0]
+            continue
+        for token_start, token_end, kind, bits in classified.tokens:
+            line, char = snap.line_col(start + token_start)
+            end_line, end_char = snap.line_col(start + token_end)
             if line != end_line:
                 continue
             delta_line = line - prev_line
             delta_char = char - (prev_char if delta_line == 0 else 0)
-            data.extend([delta_line, delta_char, end_char - char, kind, bits])
+            data.extend((delta_line, delta_char, end_char - char, kind, bits))
             prev_line, prev_char = line, char
     return types.SemanticTokens(data=data)
 
 
-_Tokens = list[tuple[int, int, int, int]]  # start, end (in the statement), type, modifier bits
-# by frame: the names a statement's tokens depend on, their symbols, the tokens
-_CLASSIFIED: Lru[int, tuple[tuple[str, ...], tuple[Symbol | None, ...], _Tokens]] = Lru(20_000)
+@dataclass(frozen=True, slots=True)
+class _Classified:
+    """A statement's tokens, as (start, end, type, modifier bits) in the statement, and the
+    names whose symbols they depend on."""
+
+    names: tuple[str, ...]
+    symbols: tuple[Symbol | None, ...]
+    tokens: list[tuple[int, int, int, int]]
+    first: tuple[int, int, int]  # the first token's length, type, bits
+    rest: list[int]  # the encoded tokens after the first, were the statement one ASCII line
 
 
-def _tokens(snap: Snapshot, statement: ast.Statement) -> _Tokens:
-    """``classify``, encoded; kept for a statement while the symbols of its names are the
-    same objects (they are, until an edit changes what they say)."""
+# by frame; kept while the symbols of its names are the same objects (they are, until an
+# edit changes what they say)
+_CLASSIFIED: Lru[int, _Classified] = Lru(20_000)
+
+
+def _classified(snap: Snapshot, statement: ast.Statement) -> _Classified:
     frame = statement.span.frame
     cached = _CLASSIFIED.get(frame)
-    if cached is not None:
-        names, symbols, tokens = cached
-        if tuple(map(snap.model.symbols.get, names)) == symbols:
-            return tokens
+    if cached is not None and tuple(map(snap.model.symbols.get, cached.names)) == cached.symbols:
+        return cached
     tokens = [
         (span.start, span.end, _TYPE[kind], sum(_MOD[m] for m in mods))
         for span, kind, mods in classify(snap, statement)
     ]
+    rest: list[int] = []
+    for (before, _, _, _), (start, end, kind, bits) in itertools.pairwise(tokens):
+        rest.extend((0, start - before, end - start, kind, bits))
+    first = (tokens[0][1] - tokens[0][0], tokens[0][2], tokens[0][3]) if tokens else (0, 0, 0)
     names = tuple({n.id: None for n in names_in(statement)})
-    _CLASSIFIED.put(frame, (names, tuple(map(snap.model.symbols.get, names)), tokens))
-    return tokens
-
-
-def _placer(
-    snap: Snapshot, statement: ast.Statement, start: int
-) -> Callable[[int], tuple[int, int]]:
-    """Offsets in ``statement`` → client (line, column); one conversion for a statement on
-    one line of ASCII (every unit is a character there)."""
-    source = snap.text[start : start + statement.span.end]
-    if snap.host is None and "\n" not in source and source.isascii():
-        line, col = snap.line_col(start)
-        return lambda offset: (line, col + offset)
-    return lambda offset: snap.line_col(start + offset)
+    symbols = tuple(map(snap.model.symbols.get, names))
+    got = _Classified(names, symbols, tokens, first, rest)
+    _CLASSIFIED.put(frame, got)
+    return got
 
 
 def decode(snap: Snapshot, data: list[int] | tuple[int, ...]) -> list[tuple[str, str, set[str]]]:
