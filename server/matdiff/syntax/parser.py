@@ -78,6 +78,8 @@ def _cache_file() -> str | bool:
     would choose, since the file is a pickle.  Lark checks the grammar's hash when it loads
     it, and carries on without it when it cannot read or write it."""
     home = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    if not os.path.isabs(home):  # no home directory to speak of
+        return False
     folder = os.path.join(home, "matdiff")
     try:
         os.makedirs(folder, mode=0o700, exist_ok=True)
