@@ -169,6 +169,8 @@ def test_document_symbols_follow_edits() -> None:
         "# a new line\n" + text,  # everything moves down
         text.replace("x : vector(n)", "x : matrix(n, n)"),  # f and g change shape
         text.replace("A : matrix", "Aᵀ2 = 1; A : matrix"),  # A moves right, past a ᵀ
+        text + "k = tr(A*(A +\n eye(n)))\n",
+        text + "k = tr(A*(A + \neye(n)))\n",  # the same statement, broken elsewhere
     ]
     by_edit = [(edited, encoding) for encoding in ENCODINGS for edited in edits]
     by_encoding = [(edited, encoding) for edited in edits for encoding in ENCODINGS]

@@ -58,9 +58,11 @@ def document_symbols(snap: Snapshot) -> list[types.DocumentSymbol]:
     return out
 
 
-# by frame: where the statement starts (encoding, line, column), the symbols of its names,
-# and its outline entries; a statement that did not move or change keeps them
-_Key = tuple[str, int, int, tuple[Symbol | None, ...]]
+# by frame: where the statement starts and ends (encoding, lines, columns: a statement's
+# text blanks its inner newlines, so the same text may break its lines elsewhere), the
+# symbols of its names, and its outline entries; a statement that did not move or change
+# keeps them
+_Key = tuple[str, tuple[int, int], tuple[int, int], tuple[Symbol | None, ...]]
 _OUTLINE: Lru[int, tuple[_Key, list[types.DocumentSymbol]]] = Lru(20_000)
 
 
@@ -76,7 +78,8 @@ def _statement_symbols(
     symbols = tuple(snap.model.symbols.get(name.id) for name in names)
     key: _Key | None = None
     if snap.host is None:  # (in a host file, the block's place in it matters too)
-        key = (snap.encoding, *snap.line_col(start), symbols)
+        end = snap.line_col(start + statement.span.end)
+        key = (snap.encoding, snap.line_col(start), end, symbols)
         cached = _OUTLINE.get(statement.span.frame)
         if cached is not None and cached[0] == key:
             return cached[1]
