@@ -44,6 +44,7 @@ class Client:
         self.proc = subprocess.Popen([sys.executable, "-m", "matdiff", "lsp"],
                                      stdin=subprocess.PIPE, stdout=subprocess.PIPE)  # fmt: skip
         self.next_id = 0
+        self.tokens_id: str | None = None
 
     def send(self, message: dict[str, Any]) -> None:
         body = json.dumps({"jsonrpc": "2.0", **message}).encode()
@@ -62,7 +63,11 @@ class Client:
                 break
             if line.lower().startswith(b"content-length:"):
                 length = int(line.split(b":")[1])
-        return json.loads(self.proc.stdout.read(length))  # type: ignore[no-any-return]
+        msg: dict[str, Any] = json.loads(self.proc.stdout.read(length))
+        result = msg.get("result")
+        if isinstance(result, dict) and "resultId" in result:  # semantic tokens, for deltas
+            self.tokens_id = result["resultId"]
+        return msg
 
     def request(self, method: str, params: Any) -> Any:
         self.next_id += 1
@@ -167,8 +172,12 @@ def main() -> None:
         cursor, none = {"start": at, "end": at}, {"diagnostics": []}
         view = {"start": {"line": max(0, line - 30), "character": 0},
                 "end": {"line": line + 30, "character": 0}}  # fmt: skip
+        tokens = ("textDocument/semanticTokens/full", {"textDocument": doc})
+        if c.tokens_id is not None:  # as VS Code does: what changed since the last result
+            tokens = ("textDocument/semanticTokens/full/delta",
+                      {"textDocument": doc, "previousResultId": c.tokens_id})  # fmt: skip
         return [
-            ("textDocument/semanticTokens/full", {"textDocument": doc}),
+            tokens,
             ("textDocument/documentSymbol", {"textDocument": doc}),
             ("textDocument/inlayHint", {"textDocument": doc, "range": view}),
             ("textDocument/codeAction", {"textDocument": doc, "range": cursor, "context": none}),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -18,7 +20,9 @@ from matdiff.features.tokens import (
     TOKEN_TYPES,
     classify,
     decode,
+    edits,
     semantic_tokens,
+    semantic_tokens_range,
 )
 
 from .helpers import ENCODINGS, URI, position, units
@@ -198,3 +202,61 @@ def test_semantic_tokens_are_classify_in_document_order(pieces: list[str], enc: 
             if "\n" not in snap.text[at.start : at.end]:
                 want.append((snap.text[at.start : at.end], kind, set(mods)))
     assert decode(snap, semantic_tokens(snap).data) == want
+
+
+def apply(data: list[int], edits: list[types.SemanticTokensEdit]) -> list[int]:
+    out = list(data)
+    for e in sorted(edits, key=lambda e: -e.start):
+        out[e.start : e.start + e.delete_count] = list(e.data or [])
+    return out
+
+
+tokens_data = st.lists(st.lists(st.integers(0, 3), min_size=5, max_size=5), max_size=40).map(
+    lambda rows: [n for row in rows for n in row]
+)
+
+
+@given(tokens_data, tokens_data, tokens_data)
+def test_token_edits_turn_before_into_after(head: list[int], a: list[int], b: list[int]) -> None:
+    before, after = head + a, head + b
+    got = edits(before, after)
+    assert apply(before, got) == after
+    assert all(e.start % 5 == 0 and e.delete_count % 5 == 0 for e in got)
+    assert got == [] if before == after else len(got) == 1
+
+
+def test_an_edit_to_one_line_is_a_small_token_edit() -> None:
+    lines = [f"f{i} = x'*A*x + {i}" for i in range(3000)]
+    text = "x : vector(n); A : matrix(n, n)\n" + "\n".join(lines) + "\n"
+    before = list(semantic_tokens(Snapshot.of(URI, text)).data)
+    after = list(semantic_tokens(Snapshot.of(URI, text.replace("f1500 = x'", "f1500 = 2*x'"))).data)
+    (edit,) = edits(before, after)
+    assert apply(before, [edit]) == after
+    assert edit.delete_count <= 5 * 6 and len(edit.data or []) <= 5 * 6
+
+
+def placed(snap: Snapshot, data: Sequence[int]) -> list[tuple[int, int, int, int, int]]:
+    """Token data as (offset, line, column, length, type), positions made absolute."""
+    out = []
+    line = char = 0
+    for i in range(0, len(data), 5):
+        dl, dc, length, kind, _ = data[i : i + 5]
+        line, char = line + dl, (char + dc if dl == 0 else dc)
+        offset = snap.offset(types.Position(line=line, character=char))
+        out.append((offset, line, char, length, kind))
+    return out
+
+
+def test_semantic_tokens_of_a_range_are_those_of_its_statements() -> None:
+    snap = Snapshot.of(URI, DOC)
+    full = placed(snap, semantic_tokens(snap).data)
+    whole = types.Range(start=types.Position(line=0, character=0),
+                        end=types.Position(line=len(DOC.split("\n")), character=0))  # fmt: skip
+    assert placed(snap, semantic_tokens_range(snap, whole).data) == full
+    for line in range(len(DOC.split("\n"))):
+        at = types.Range(start=types.Position(line=line, character=0),
+                         end=types.Position(line=line, character=1))  # fmt: skip
+        met = snap.model.statements_between(snap.offset(at.start), snap.offset(at.end))
+        spans = [snap.model.absolute(s.span) for s in met]
+        want = [t for t in full if any(s.start <= t[0] < s.end for s in spans)]
+        assert placed(snap, semantic_tokens_range(snap, at).data) == want, line

@@ -270,6 +270,51 @@ async def test_semantic_tokens(client: LanguageClient) -> None:
     close_doc(client, uri)
 
 
+async def test_semantic_tokens_delta_and_range(client: LanguageClient) -> None:
+    """VS Code asks for what changed since its last result, and for the visible range."""
+    uri = new_uri()
+    await open_doc(client, uri, UNI)
+    provider = client.server_capabilities.semantic_tokens_provider
+    assert provider.full.delta and provider.range  # type: ignore[union-attr]
+    first = await client.text_document_semantic_tokens_full_async(
+        types.SemanticTokensParams(text_document=doc(uri))
+    )
+    assert first is not None and first.result_id
+    # rename g to g2 on its line
+    start, end = pos(client, UNI, UNI.index("g =")), pos(client, UNI, UNI.index("g =") + 1)
+    client.text_document_did_change(types.DidChangeTextDocumentParams(
+        text_document=types.VersionedTextDocumentIdentifier(uri=uri, version=2),
+        content_changes=[types.TextDocumentContentChangePartial(
+            range=types.Range(start=start, end=end), text="g2")]))  # fmt: skip
+    await published(client, uri, 2)
+    delta = await client.text_document_semantic_tokens_full_delta_async(
+        types.SemanticTokensDeltaParams(text_document=doc(uri), previous_result_id=first.result_id)
+    )
+    assert isinstance(delta, types.SemanticTokensDelta) and delta.result_id != first.result_id
+    assert len(delta.edits) == 1 and delta.edits[0].start > 0
+    data = list(first.data)
+    for e in delta.edits:
+        data[e.start : e.start + e.delete_count] = list(e.data or [])
+    full = await client.text_document_semantic_tokens_full_async(
+        types.SemanticTokensParams(text_document=doc(uri))
+    )
+    assert full is not None and data == list(full.data) != list(first.data)
+    # an unknown previous result: the whole result
+    whole = await client.text_document_semantic_tokens_full_delta_async(
+        types.SemanticTokensDeltaParams(text_document=doc(uri), previous_result_id="nope")
+    )
+    assert isinstance(whole, types.SemanticTokens) and list(whole.data) == list(full.data)
+    # the range of every line gives every token
+    text = UNI.replace("g =", "g2 =", 1)
+    every = await client.text_document_semantic_tokens_range_async(
+        types.SemanticTokensRangeParams(
+            text_document=doc(uri), range=types.Range(start=pos(client, text, 0),
+                                                      end=pos(client, text, len(text))))
+    )  # fmt: skip
+    assert every is not None and list(every.data) == list(full.data)
+    close_doc(client, uri)
+
+
 async def test_inlay_hints_and_symbols(client: LanguageClient) -> None:
     uri = new_uri()
     text = "x : vector(n)\ng = (xᵀ ∘ xᵀ)*x; v = x ∘ x\n"

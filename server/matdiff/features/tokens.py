@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import itertools
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from lsprotocol import types
@@ -116,10 +117,51 @@ def _inside(span: Span, statement: Span) -> bool:
 
 
 def semantic_tokens(snap: Snapshot) -> types.SemanticTokens:
+    model = snap.model
+    return types.SemanticTokens(data=_encode(snap, model.document.statements, model.starts))
+
+
+def semantic_tokens_range(snap: Snapshot, range_: types.Range) -> types.SemanticTokens:
+    """The tokens of the statements that meet ``range_`` (what an editor shows first)."""
+    model = snap.model
+    found = model.statements_between(snap.offset(range_.start), snap.offset(range_.end))
+    starts = [model.absolute(s.span).start - s.span.start for s in found]
+    return types.SemanticTokens(data=_encode(snap, found, starts))
+
+
+def edits(before: Sequence[int], after: Sequence[int]) -> list[types.SemanticTokensEdit]:
+    """One edit that turns token data ``before`` into ``after`` (none if they are equal):
+    what lies between their longest common prefix and suffix, in whole tokens.  An edit to
+    one line changes the tokens of that line and, at most, the delta of the next token."""
+    n = min(len(before), len(after))
+    head = 0
+    step = 5 * 512
+    while head + step <= n and before[head : head + step] == after[head : head + step]:
+        head += step
+    while head < n and before[head] == after[head]:
+        head += 1
+    head -= head % 5
+    tail, b, a = 0, len(before), len(after)
+    while (
+        tail + step <= n - head
+        and before[b - tail - step : b - tail] == after[a - tail - step : a - tail]
+    ):
+        tail += step
+    while tail < n - head and before[b - 1 - tail] == after[a - 1 - tail]:
+        tail += 1
+    tail -= tail % 5
+    if head == b == a:
+        return []
+    data = list(after[head : a - tail])
+    return [types.SemanticTokensEdit(start=head, delete_count=b - head - tail, data=data)]
+
+
+def _encode(
+    snap: Snapshot, statements: Sequence[ast.Statement], starts: Sequence[int]
+) -> list[int]:
     data: list[int] = []
     prev_line = prev_char = 0
-    model = snap.model
-    for statement, start in zip(model.document.statements, model.starts, strict=True):
+    for statement, start in zip(statements, starts, strict=True):
         classified = _classified(snap, statement)
         if not classified.tokens:
             continue
@@ -143,7 +185,7 @@ def semantic_tokens(snap: Snapshot) -> types.SemanticTokens:
             delta_char = char - (prev_char if delta_line == 0 else 0)
             data.extend((delta_line, delta_char, end_char - char, kind, bits))
             prev_line, prev_char = line, char
-    return types.SemanticTokens(data=data)
+    return data
 
 
 @dataclass(frozen=True, slots=True)

@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import gc
+import itertools
 import json
 import logging
 import threading
@@ -108,6 +109,9 @@ class MatdiffServer(LanguageServer):
         self.settings = Settings()
         self.exit_before_shutdown = False
         self.refreshes = 0
+        # uri → the last semantic tokens sent (with a result id): deltas are taken from it
+        self.tokens: dict[str, types.SemanticTokens] = {}
+        self.results = itertools.count(1)
 
     def encoding(self) -> Encoding:
         raw = self.workspace.position_encoding
@@ -141,6 +145,11 @@ class MatdiffServer(LanguageServer):
         params = types.PublishDiagnosticsParams(uri=uri, version=doc.version, diagnostics=found)
         self.text_document_publish_diagnostics(params)
         self.settle()
+
+    def remember_tokens(self, uri: str, result: types.SemanticTokens) -> types.SemanticTokens:
+        result.result_id = str(next(self.results))
+        self.tokens[uri] = result
+        return result
 
     def settle(self) -> None:
         """Keep the cyclic garbage collector off the documents' trees.
@@ -266,6 +275,7 @@ def did_change(ls: MatdiffServer, params: types.DidChangeTextDocumentParams) -> 
 @isolated()
 def did_close(ls: MatdiffServer, params: types.DidCloseTextDocumentParams) -> None:
     ls.snapshots.pop(params.text_document.uri, None)
+    ls.tokens.pop(params.text_document.uri, None)
     ls.text_document_publish_diagnostics(
         types.PublishDiagnosticsParams(uri=params.text_document.uri, diagnostics=[])
     )
@@ -323,7 +333,35 @@ def on_semantic_tokens(
     ls: MatdiffServer, params: types.SemanticTokensParams
 ) -> types.SemanticTokens | None:
     snap = snapshot(params.text_document.uri)
-    return None if snap is None else tokens.semantic_tokens(snap)
+    return None if snap is None else ls.remember_tokens(snap.uri, tokens.semantic_tokens(snap))
+
+
+@server.feature(types.TEXT_DOCUMENT_SEMANTIC_TOKENS_FULL_DELTA, tokens.LEGEND)
+@isolated()
+def on_semantic_tokens_delta(
+    ls: MatdiffServer, params: types.SemanticTokensDeltaParams
+) -> types.SemanticTokens | types.SemanticTokensDelta | None:
+    """The change since the client's last result (a few numbers instead of the whole
+    document's); the whole result if that one is not the last this server sent."""
+    snap = snapshot(params.text_document.uri)
+    if snap is None:
+        return None
+    last = ls.tokens.get(snap.uri)
+    new = ls.remember_tokens(snap.uri, tokens.semantic_tokens(snap))
+    if last is None or last.result_id != params.previous_result_id:
+        return new
+    return types.SemanticTokensDelta(
+        result_id=new.result_id, edits=tokens.edits(last.data, new.data)
+    )
+
+
+@server.feature(types.TEXT_DOCUMENT_SEMANTIC_TOKENS_RANGE, tokens.LEGEND)
+@isolated()
+def on_semantic_tokens_range(
+    ls: MatdiffServer, params: types.SemanticTokensRangeParams
+) -> types.SemanticTokens | None:
+    snap = snapshot(params.text_document.uri)
+    return None if snap is None else tokens.semantic_tokens_range(snap, params.range)
 
 
 @server.feature(types.TEXT_DOCUMENT_INLAY_HINT)
