@@ -86,6 +86,13 @@ class Client:
     def notify(self, method: str, params: Any) -> None:
         self.send({"method": method, "params": params})
 
+    def replace_line(self, version: int, line: int, old: str, new: str) -> None:
+        self.notify("textDocument/didChange", {
+            "textDocument": {"uri": URI, "version": version},
+            "contentChanges": [{"range": {"start": {"line": line, "character": 0},
+                                          "end": {"line": line, "character": len(old)}},
+                                "text": new}]})  # fmt: skip
+
     def wait_diagnostics(self, version: int) -> dict[str, Any]:
         while True:
             msg = self.read()
@@ -153,11 +160,7 @@ def main() -> None:
         new = old.replace("=", "= 2*(", 1) + ")" if k % 2 == 0 else old + " + 1"
         version += 1
         t = time.perf_counter()
-        c.notify("textDocument/didChange", {
-            "textDocument": {"uri": URI, "version": version},
-            "contentChanges": [{"range": {"start": {"line": line, "character": 0},
-                                          "end": {"line": line, "character": len(old)}},
-                                "text": new}]})  # fmt: skip
+        c.replace_line(version, line, old, new)
         c.wait_diagnostics(version)
         edits.append(time.perf_counter() - t)
         lines[line] = new
@@ -191,11 +194,7 @@ def main() -> None:
         new = old + " - 1"
         version += 1
         t = time.perf_counter()
-        c.notify("textDocument/didChange", {
-            "textDocument": {"uri": URI, "version": version},
-            "contentChanges": [{"range": {"start": {"line": line, "character": 0},
-                                          "end": {"line": line, "character": len(old)}},
-                                "text": new}]})  # fmt: skip
+        c.replace_line(version, line, old, new)
         c.wait_diagnostics(version)
         if k < args.edits // 2:  # one by one
             for method, params in follow_ups(line):

@@ -185,20 +185,13 @@ class _Analyzer:
             and all(self.place(s) == w for s, w in outcome.wheres.items())
         )
 
-    def offset(self, span: Span) -> Span:
-        """``span`` in document offsets."""
-        if not span.frame:
-            return span
-        base = self.bases[span.frame]
-        return Span(span.start + base, span.end + base)
-
     def place(self, span: Span) -> str:
-        line, col = self.index.line_col(self.offset(span).start)
+        line, col = self.index.line_col(span.placed(self.bases).start)
         return f"{line + 1}:{col + 1}"
 
     def absolute(self, d: Diagnostic) -> Diagnostic:
-        related = tuple(Related(self.offset(r.span), r.message) for r in d.related)
-        return dataclasses.replace(d, span=self.offset(d.span), related=related)
+        related = tuple(Related(r.span.placed(self.bases), r.message) for r in d.related)
+        return dataclasses.replace(d, span=d.span.placed(self.bases), related=related)
 
     # ------------------------------------------------------------------ helpers
 

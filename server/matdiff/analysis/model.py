@@ -76,10 +76,7 @@ class DocumentModel:
 
     def absolute(self, span: Span) -> Span:
         """``span`` in document offsets."""
-        if not span.frame:
-            return span
-        base = self.bases[span.frame]
-        return Span(span.start + base, span.end + base)
+        return span.placed(self.bases)
 
     def source(self, span: Span) -> str:
         """The document text at ``span``."""

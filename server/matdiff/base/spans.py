@@ -9,6 +9,7 @@ UTF-16 code units (VS Code) or UTF-8 bytes (Neovim).  Nothing else converts posi
 from __future__ import annotations
 
 import bisect
+from collections.abc import Mapping
 from typing import Literal, NamedTuple
 
 Encoding = Literal["utf-8", "utf-16", "utf-32"]
@@ -26,6 +27,13 @@ class Span(NamedTuple):
     start: int
     end: int
     frame: int = 0
+
+    def placed(self, bases: Mapping[int, int]) -> Span:
+        """This span in document offsets, given each frame's start (``bases``)."""
+        if not self.frame:
+            return self
+        base = bases[self.frame]
+        return Span(self.start + base, self.end + base)
 
     def shift(self, by: int) -> Span:
         return Span(self.start + by, self.end + by, self.frame)

@@ -125,7 +125,7 @@ def semantic_tokens_range(snap: Snapshot, range_: types.Range) -> types.Semantic
     """The tokens of the statements that meet ``range_`` (what an editor shows first)."""
     model = snap.model
     found = model.statements_between(snap.offset(range_.start), snap.offset(range_.end))
-    starts = [model.absolute(s.span).start - s.span.start for s in found]
+    starts = [model.bases[s.span.frame] for s in found]
     return types.SemanticTokens(data=_encode(snap, found, starts))
 
 
