@@ -10,7 +10,8 @@ import pytest
 
 REPO = Path(__file__).resolve().parent.parent
 DATA = REPO / "tests" / "data"
-SHARED = REPO.parent / "shared"
+CORPUS = DATA / "corpus"  # a copy of the shared corpus (tests/data/corpus/SOURCE.md)
+TUTORIAL = CORPUS / "tutorial.json"
 UPDATE_GOLDEN = os.environ.get("UPDATE_GOLDEN") == "1"
 
 

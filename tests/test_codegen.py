@@ -22,6 +22,7 @@ from matdiff.engine import verify
 from matdiff.engine.evaluate import evaluate
 from matdiff.features import actions
 from matdiff.features.snapshot import Snapshot
+from tests.conftest import TUTORIAL
 from tests.features.helpers import apply_edits
 
 if os.environ.get("CI"):  # the test extra installs both: in CI their absence is a failure
@@ -33,18 +34,16 @@ else:
 jax.config.update("jax_enable_x64", True)
 torch.set_default_dtype(torch.float64)
 
-CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus" / "tutorial.json"
 LSQ = "W : matrix(m, n); x : vector(n); b : vector(m); c : scalar\n" \
       "loss = norm2(W*x + b)^2 + c*x'*x + logdet(eye(n) + W'*W)\n"  # fmt: skip
 
 
 def _documents() -> list[Any]:
     out = [pytest.param(LSQ, "loss", None, id="lsq")]
-    if CORPUS.exists():
-        for case in json.loads(CORPUS.read_text()):
-            if "gradient" in case:
-                out.append(pytest.param(case["document"], case["of"], case.get("sampling"),
-                                        id=case["id"]))  # fmt: skip
+    for case in json.loads(TUTORIAL.read_text(encoding="utf-8")):
+        if "gradient" in case:
+            out.append(pytest.param(case["document"], case["of"], case.get("sampling"),
+                                    id=case["id"]))  # fmt: skip
     return out
 
 

@@ -1,4 +1,4 @@
-"""Every worked example of the tutorial (shared/corpus/tutorial.json), checked by value.
+"""Every worked example of the tutorial (tests/data/corpus/tutorial.json), checked by value.
 
 For each case and each answer it gives (gradient, numerator, vec_jacobian, hessian), the
 engine's result and the known answer are evaluated on random data with different sizes per
@@ -9,7 +9,6 @@ central finite differences.  Never compared by text.
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -21,8 +20,8 @@ from matdiff.analysis.lower import Lowering
 from matdiff.derivatives import derivation
 from matdiff.engine import verify
 from matdiff.engine.evaluate import evaluate
+from tests.conftest import TUTORIAL
 
-CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus" / "tutorial.json"
 KINDS = {
     "gradient": "gradient",
     "numerator": "numerator",
@@ -32,10 +31,8 @@ KINDS = {
 
 
 def _cases() -> list[Any]:
-    if not CORPUS.exists():
-        return [pytest.param(None, None, marks=pytest.mark.skip(reason=f"no corpus at {CORPUS}"))]
     out = []
-    for case in json.loads(CORPUS.read_text()):
+    for case in json.loads(TUTORIAL.read_text(encoding="utf-8")):
         for answer in KINDS:
             if answer in case:
                 out.append(pytest.param(case, answer, id=f"{case['id']}-{answer}"))

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import os
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -15,6 +14,7 @@ import pytest
 from matdiff.derivatives import derivation
 from matdiff.engine import verify
 from matdiff.engine.evaluate import evaluate
+from tests.conftest import TUTORIAL
 
 if os.environ.get("CI"):  # the test extra installs both: in CI their absence is a failure
     import jax
@@ -25,7 +25,6 @@ else:
 jax.config.update("jax_enable_x64", True)
 jnp = jax.numpy
 
-CORPUS = Path(__file__).resolve().parents[2].parent / "shared" / "corpus" / "tutorial.json"
 DOC = """\
 x, y : vector(n); A, X : matrix(n, n); W : matrix(m, n); S : matrix(n, n) spd
 c : scalar
@@ -47,11 +46,10 @@ def _cases() -> list[Any]:
     out = [
         pytest.param(DOC + f"{expr}\n", "f", wrt, kind, None, id=expr) for expr, wrt, kind in EXTRA
     ]
-    if CORPUS.exists():
-        for case in json.loads(CORPUS.read_text()):
-            kind = "gradient" if "gradient" in case else "numerator"
-            out.append(pytest.param(case["document"], case["of"], case["wrt"], kind,
-                                    case.get("sampling"), id=case["id"]))  # fmt: skip
+    for case in json.loads(TUTORIAL.read_text(encoding="utf-8")):
+        kind = "gradient" if "gradient" in case else "numerator"
+        out.append(pytest.param(case["document"], case["of"], case["wrt"], kind,
+                                case.get("sampling"), id=case["id"]))  # fmt: skip
     return out
 
 
