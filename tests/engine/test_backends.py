@@ -5,7 +5,6 @@ and on derivatives that need every operation the emitters know."""
 from __future__ import annotations
 
 import json
-import os
 from typing import Any
 
 import numpy as np
@@ -14,15 +13,10 @@ import pytest
 from matdiff.derivatives import derivation
 from matdiff.engine import verify
 from matdiff.engine.evaluate import evaluate
-from tests.conftest import TUTORIAL
+from tests.conftest import TUTORIAL, framework
 
-if os.environ.get("CI"):  # the test extra installs both: in CI their absence is a failure
-    import jax
-    import torch
-else:
-    torch = pytest.importorskip("torch")
-    jax = pytest.importorskip("jax")
-jax.config.update("jax_enable_x64", True)
+torch = framework("torch")
+jax = framework("jax")
 jnp = jax.numpy
 
 DOC = """\
