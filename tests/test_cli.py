@@ -295,3 +295,28 @@ def test_the_emit_choices_are_the_emitters() -> None:
     from matdiff.derivatives import EMITTERS
 
     assert sorted(EMIT_FORMS) == sorted(EMITTERS)
+
+
+HEAVY = ("pygls", "lsprotocol", "numpy", "lark", "matdiff.engine.expr", "matdiff.derivatives")
+
+
+@pytest.mark.parametrize(
+    ("document", "loaded"),
+    [
+        ("least-squares.matdiff", []),  # valid: the fast parser reads it, nothing heavy loads
+        ("bad.matdiff", ["lark"]),  # a syntax error: lark words the message
+    ],
+)
+def test_check_imports_only_what_it_needs(tmp_path: Path, document: str, loaded: list[str]) -> None:
+    path = DATA / "good" / document
+    if document == "bad.matdiff":
+        path = tmp_path / document
+        path.write_text("x : vector(n)\nf = x +\n", encoding="utf-8")
+    code = (
+        "import sys\nfrom matdiff.cli import main\nstatus = main(['check', sys.argv[1]])\n"
+        f"print(status, [m for m in {HEAVY!r} if m in sys.modules])"
+    )
+    run = subprocess.run([sys.executable, "-c", code, str(path)], capture_output=True,
+                         text=True, timeout=60, check=False)  # fmt: skip
+    assert run.stderr == ""
+    assert run.stdout.splitlines()[-1] == f"{int(bool(loaded))} {loaded}"
