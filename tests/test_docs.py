@@ -1,9 +1,11 @@
 """The documentation stands alone: every relative link in README.md, ARCHITECTURE.md and
 docs/*.md resolves inside the repository (anchors included), nothing refers to files beside
-it, and the language reference's complete examples (its ```matdiff blocks) check clean."""
+it, the language reference's complete examples (its ```matdiff blocks) check clean, and the
+README's ``matdiff.derivative`` example answers what it says."""
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -11,6 +13,8 @@ import pytest
 
 from matdiff.api import check_host
 from matdiff.embedded import markdown_blocks
+from matdiff.features import commands
+from matdiff.features.snapshot import Snapshot
 from tests.conftest import REPO
 
 DOCS = [REPO / "README.md", REPO / "ARCHITECTURE.md", *sorted((REPO / "docs").glob("*.md"))]
@@ -93,3 +97,14 @@ def test_the_example_check_reports_a_broken_example() -> None:
     assert [str(d) for d in check_host(page, "markdown")] == [
         "4:6: error: cannot multiply x (n×1) by x (n×1): inner dimensions 1 and n differ"
     ]
+
+
+def test_the_readme_example_of_matdiff_derivative_answers_as_written() -> None:
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    request = re.search(r"```json\n(\{\"command\": \"matdiff.derivative\".*?)```", readme, re.S)
+    answer = re.search(r"answers `(\{.*?\})`", readme, re.S)
+    assert request is not None and answer is not None
+    (arguments,) = json.loads(request.group(1))["arguments"]
+    document = (REPO / "grammar" / "examples" / "least-squares.matdiff").read_text("utf-8")
+    snap = Snapshot.of(arguments["uri"], document)
+    assert commands.derivative(snap, arguments) == json.loads(answer.group(1))
