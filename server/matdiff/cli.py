@@ -4,8 +4,8 @@ Exit codes: 0 clean, 1 the document has errors, 2 usage or input errors.  Every 
 one line on stderr; nothing prints a traceback.
 
 Start-up matters (``matdiff check`` on a small file is mostly start-up): this module imports
-only the standard library at first; each command imports what it needs, so ``check`` never
-loads the engine, NumPy or the language server.
+only what ``check`` needs; the derivative commands import the engine (and NumPy) and ``lsp``
+the language server when they run, so ``check`` never loads them (``bench/startup.py``).
 """
 
 from __future__ import annotations
