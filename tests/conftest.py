@@ -3,15 +3,54 @@
 from __future__ import annotations
 
 import difflib
+import importlib
 import os
 from pathlib import Path
+from types import ModuleType
 
 import pytest
 
 REPO = Path(__file__).resolve().parent.parent
 DATA = REPO / "tests" / "data"
-SHARED = REPO.parent / "shared"
+CORPUS = DATA / "corpus"  # a copy of the shared corpus (tests/data/corpus/SOURCE.md)
+TUTORIAL = CORPUS / "tutorial.json"
 UPDATE_GOLDEN = os.environ.get("UPDATE_GOLDEN") == "1"
+# The frameworks of `--emit torch|jax`, in the `frameworks` extra (not in `test`: ~1.7 GB).
+FRAMEWORKS = ("torch", "jax")
+
+
+def in_ci() -> bool:
+    return os.environ.get("CI", "").lower() not in ("", "0", "false", "no")
+
+
+def framework(name: str) -> ModuleType:
+    """``torch`` or ``jax``, set up for the tests (float64), or a skip with the reason when it
+    is not installed.  (In CI its absence fails the run: see ``pytest_configure``.)"""
+    module = pytest.importorskip(
+        name, reason=f"{name} is not installed: pip install '.[frameworks]' to test it"
+    )
+    if name == "torch":
+        module.set_default_dtype(module.float64)
+    elif name == "jax":
+        module.config.update("jax_enable_x64", True)
+    return module
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """In CI (``CI=true``) the framework tests must run, not skip: their absence is an error."""
+    if not in_ci():
+        return
+    missing = []
+    for name in FRAMEWORKS:
+        try:
+            importlib.import_module(name)
+        except ImportError:
+            missing.append(name)
+    if missing:
+        raise pytest.UsageError(
+            f"CI is set but {' and '.join(missing)} cannot be imported: install the "
+            "frameworks extra (pip install '.[frameworks]'), as .ci/run does"
+        )
 
 
 def assert_golden(path: Path, actual: str) -> None:

@@ -1,12 +1,14 @@
-"""``matdiff check`` as a user runs it: a subprocess, its output and its exit code."""
+"""The command line as a user runs it: a subprocess, its output and its exit code."""
 
 from __future__ import annotations
 
 import re
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from tests.conftest import DATA
@@ -112,3 +114,209 @@ def test_no_traceback_for_any_input(tmp_path: Path, data: bytes) -> None:
     assert run.returncode in (0, 1), run.stderr
     assert run.stderr == ""
     assert all(LINE.match(line) for line in run.stdout.splitlines()), run.stdout
+
+
+# --- grad, diff and hessian: blocks of Python and Markdown files, errors at their places ---
+
+LSQ_BLOCK = "# matdiff: W : matrix(m, n); x : vector(n); b : vector(m)\n" \
+            "# matdiff: loss = norm2(W*x + b)^2\n"  # fmt: skip
+
+
+def numbers(code: str, **sizes: int) -> tuple[object, dict[str, np.ndarray]]:
+    """``code`` (an ``--emit numpy`` expression) evaluated on random data, and the data."""
+    rng = np.random.default_rng(7)
+    m, n = sizes.get("m", 3), sizes.get("n", 2)
+    env = {"W": rng.standard_normal((m, n)), "x": rng.standard_normal(n),
+           "b": rng.standard_normal(m)}  # fmt: skip
+    return eval(code, {"np": np, "m": m, "n": n, **env}), env
+
+
+def test_grad_of_a_python_file_reads_its_matdiff_blocks(tmp_path: Path) -> None:
+    model = tmp_path / "model.py"
+    model.write_text(
+        "import numpy as np\n\n# matdiff: c : scalar\n# matdiff: a = c^2\n\n"
+        "def f(W, x, b):\n    # the loss\n" + LSQ_BLOCK.replace("# matdiff", "    # matdiff"),
+        encoding="utf-8",
+    )
+    run = matdiff("grad", str(model), "--of", "loss", "--wrt", "W", "--emit", "numpy")
+    assert (run.returncode, run.stderr) == (0, ""), run.stderr
+    got, env = numbers(run.stdout)
+    W, x, b = env["W"], env["x"], env["b"]
+    np.testing.assert_allclose(got, 2 * np.outer(W @ x + b, x))  # type: ignore[arg-type]
+
+
+MD = """# Notes
+
+```matdiff
+x : vector(n)
+loss = x'*x
+```
+
+Another model:
+
+```matdiff
+x : vector(n)
+loss = sum(exp(x))
+```
+"""
+
+
+def test_a_name_in_several_markdown_blocks_is_an_error_listing_them(tmp_path: Path) -> None:
+    notes = tmp_path / "notes.md"
+    notes.write_text(MD, encoding="utf-8")
+    run = matdiff("grad", str(notes), "--of", "loss", "--wrt", "x")
+    assert (run.returncode, run.stdout) == (2, "")
+    assert run.stderr.splitlines() == [
+        f"matdiff: error: 'loss' is defined in 2 matdiff blocks of {notes}: block 1 (lines 4–5), "
+        "block 2 (lines 11–12); choose one with --block N or --line L"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("pick", "expected"),
+    [
+        (("--block", "1"), lambda x: 2 * x),
+        (("--line", "5"), lambda x: 2 * x),
+        (("--block", "2"), np.exp),
+        (("--line", "11"), np.exp),
+    ],
+)
+def test_block_or_line_picks_the_block(
+    tmp_path: Path, pick: tuple[str, str], expected: Callable[[np.ndarray], np.ndarray]
+) -> None:
+    notes = tmp_path / "notes.md"
+    notes.write_text(MD, encoding="utf-8")
+    run = matdiff("grad", str(notes), "--of", "loss", "--wrt", "x", "--emit", "numpy", *pick)
+    assert run.returncode == 0, run.stderr
+    got, env = numbers(run.stdout, n=4)
+    np.testing.assert_allclose(got, expected(env["x"]))  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("file", "args", "message"),
+    [
+        ("notes.md", ("--block", "3"), "--block 3: {path} has 2 matdiff blocks: block 1 "
+         "(lines 4–5), block 2 (lines 11–12)"),
+        ("notes.md", ("--line", "8"), "--line 8: no matdiff block there in {path}: block 1 "
+         "(lines 4–5), block 2 (lines 11–12)"),
+        ("notes.md", ("--block", "1", "--line", "5"), "argument --line: not allowed with "
+         "argument --block"),
+        ("empty.py", (), "{path} has no matdiff blocks ('# matdiff:' comment lines)"),
+        ("doc.matdiff", ("--block", "1"), "--block and --line choose a matdiff block of a "
+         "Python or Markdown file; {path} is a matdiff document"),
+    ],
+)  # fmt: skip
+def test_bad_block_choices_are_one_line_exit_2(
+    tmp_path: Path, file: str, args: tuple[str, ...], message: str
+) -> None:
+    path = tmp_path / file
+    path.write_text(MD if file.endswith(".md") else "x : vector(n)\n", encoding="utf-8")
+    run = matdiff("grad", str(path), "--of", "loss", "--wrt", "x", *args)
+    assert (run.returncode, run.stdout) == (2, "")
+    assert run.stderr.splitlines()[-1] == "matdiff: error: " + message.format(path=path)
+
+
+def test_a_name_in_no_block_says_did_you_mean(tmp_path: Path) -> None:
+    notes = tmp_path / "notes.md"
+    notes.write_text(MD, encoding="utf-8")
+    run = matdiff("grad", str(notes), "--of", "los", "--wrt", "x")
+    assert run.returncode == 2
+    assert run.stderr == (
+        f"matdiff: error: 'los' is not defined in any matdiff block of {notes}; "
+        "did you mean 'loss'?\n"
+    )
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("--of", "los", "--wrt", "W"), "'los' is not defined; did you mean 'loss'?"),
+        (("--of", "loss", "--wrt", "w"), "'w' is not a declared variable; did you mean 'W'?"),
+        (("--of", "loss", "--wrt", "bb"), "'bb' is not a declared variable; did you mean 'b'?"),
+        (("--of", "zzz", "--wrt", "W"), "'zzz' is not defined"),
+    ],
+)
+def test_unknown_names_say_did_you_mean(
+    tmp_path: Path, args: tuple[str, ...], message: str
+) -> None:
+    doc = tmp_path / "lsq.matdiff"
+    doc.write_text(LSQ_BLOCK.replace("# matdiff: ", ""), encoding="utf-8")
+    run = matdiff("grad", str(doc), *args)
+    assert (run.returncode, run.stdout, run.stderr) == (2, "", f"matdiff: error: {message}\n")
+
+
+@pytest.mark.parametrize("command", ["grad", "diff", "hessian"])
+def test_an_error_in_a_block_is_reported_at_its_place_in_the_host_file(
+    tmp_path: Path, command: str
+) -> None:
+    model = tmp_path / "model.py"
+    model.write_text("import numpy\n\n    # matdiff: x : vector(n)\n"
+                     "    # matdiff:   f = x*x + 1\n", encoding="utf-8")  # fmt: skip
+    run = matdiff(command, str(model), "--of", "f", "--wrt", "x")
+    assert (run.returncode, run.stdout) == (1, "")
+    assert run.stderr == (
+        f"{model}:4:23: error: cannot multiply x (n×1) by x (n×1): inner dimensions 1 and n "
+        "differ\n"
+    )
+    assert run.stderr == matdiff("check", str(model)).stdout  # the same line as check's
+
+
+def test_the_error_reported_is_the_requested_definitions_own(tmp_path: Path) -> None:
+    doc = tmp_path / "doc.matdiff"
+    doc.write_text(
+        "x : vector(n); A : matrix(m, n)\n"
+        "g = y + 1\n"  # an unrelated error, earlier in the file
+        "h = A*x\n"
+        "f = sum(x*x)\n"  # f's own error
+        "k = sum(A*A) + sum(x)\n"
+        "p = h'*h + k\n",  # no error of its own: the one in k, which it reads
+        encoding="utf-8",
+    )
+    run = matdiff("grad", str(doc), "--of", "f", "--wrt", "x")
+    assert (run.returncode, run.stderr.split(": error: ")[0]) == (1, f"{doc}:4:10")
+    run = matdiff("grad", str(doc), "--of", "p", "--wrt", "x")
+    assert (run.returncode, run.stderr.split(": error: ")[0]) == (1, f"{doc}:5:10")
+    assert "cannot multiply A (m×n) by A (m×n)" in run.stderr
+
+
+def test_a_python_power_hints_at_the_matdiff_operators(tmp_path: Path) -> None:
+    doc = tmp_path / "doc.matdiff"
+    doc.write_text("x : vector(n)\nf = x'*x ** 2\n", encoding="utf-8")
+    run = matdiff("grad", str(doc), "--of", "f", "--wrt", "x")
+    assert (run.returncode, run.stdout) == (1, "")
+    assert run.stderr == (
+        f"{doc}:2:10: error: '**' is not an operator: write '^' for a power (x^2, X^-1) or "
+        "'.^' for an element-wise power\n"
+    )
+
+
+def test_the_emit_choices_are_the_emitters() -> None:
+    from matdiff.cli import EMIT_FORMS
+    from matdiff.derivatives import EMITTERS
+
+    assert sorted(EMIT_FORMS) == sorted(EMITTERS)
+
+
+HEAVY = ("pygls", "lsprotocol", "numpy", "lark", "matdiff.engine.expr", "matdiff.derivatives")
+
+
+@pytest.mark.parametrize(
+    ("document", "loaded"),
+    [
+        ("least-squares.matdiff", []),  # valid: the fast parser reads it, nothing heavy loads
+        ("bad.matdiff", ["lark"]),  # a syntax error: lark words the message
+    ],
+)
+def test_check_imports_only_what_it_needs(tmp_path: Path, document: str, loaded: list[str]) -> None:
+    path = DATA / "good" / document
+    if document == "bad.matdiff":
+        path = tmp_path / document
+        path.write_text("x : vector(n)\nf = x +\n", encoding="utf-8")
+    code = (
+        "import sys\nfrom matdiff.cli import main\nstatus = main(['check', sys.argv[1]])\n"
+        f"print(status, [m for m in {HEAVY!r} if m in sys.modules])"
+    )
+    run = subprocess.run([sys.executable, "-c", code, str(path)], capture_output=True,
+                         text=True, timeout=60, check=False)  # fmt: skip
+    assert run.stderr == ""
+    assert run.stdout.splitlines()[-1] == f"{int(bool(loaded))} {loaded}"

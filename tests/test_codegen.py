@@ -5,7 +5,6 @@ them into Python files as code that ``ruff check`` accepts and that runs."""
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -22,36 +21,28 @@ from matdiff.engine import verify
 from matdiff.engine.evaluate import evaluate
 from matdiff.features import actions
 from matdiff.features.snapshot import Snapshot
+from tests.conftest import TUTORIAL, framework
 from tests.features.helpers import apply_edits
 
-if os.environ.get("CI"):  # the test extra installs both: in CI their absence is a failure
-    import jax
-    import torch
-else:
-    torch = pytest.importorskip("torch")
-    jax = pytest.importorskip("jax")
-jax.config.update("jax_enable_x64", True)
-torch.set_default_dtype(torch.float64)
-
-CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus" / "tutorial.json"
 LSQ = "W : matrix(m, n); x : vector(n); b : vector(m); c : scalar\n" \
       "loss = norm2(W*x + b)^2 + c*x'*x + logdet(eye(n) + W'*W)\n"  # fmt: skip
 
 
 def _documents() -> list[Any]:
     out = [pytest.param(LSQ, "loss", None, id="lsq")]
-    if CORPUS.exists():
-        for case in json.loads(CORPUS.read_text()):
-            if "gradient" in case:
-                out.append(pytest.param(case["document"], case["of"], case.get("sampling"),
-                                        id=case["id"]))  # fmt: skip
+    for case in json.loads(TUTORIAL.read_text(encoding="utf-8")):
+        if "gradient" in case:
+            out.append(pytest.param(case["document"], case["of"], case.get("sampling"),
+                                    id=case["id"]))  # fmt: skip
     return out
 
 
 def _to(backend: str, value: Any) -> Any:
-    if not isinstance(value, np.ndarray):
+    if not isinstance(value, np.ndarray) or backend == "numpy":
         return value
-    return {"numpy": value, "torch": torch.tensor(value), "jax": jax.numpy.asarray(value)}[backend]
+    if backend == "torch":
+        return framework("torch").tensor(value)
+    return framework("jax").numpy.asarray(value)
 
 
 def _flat(value: Any) -> Any:
@@ -62,9 +53,13 @@ def _flat(value: Any) -> Any:
     )
 
 
+@pytest.mark.parametrize("backend", ["numpy", "torch", "jax"])
 @pytest.mark.parametrize(("document", "of", "sampling"), _documents())
-def test_functions_agree_with_the_engine_and_each_other(document: str, of: str,
-                                                        sampling: Any) -> None:  # fmt: skip
+def test_functions_agree_with_the_engine_and_each_other(
+    document: str, of: str, sampling: Any, backend: str
+) -> None:
+    if backend != "numpy":
+        framework(backend)
     model = analyze(document)
     variables = [v.name for v in model.depends_on(of)]
     rng = np.random.default_rng(5)
@@ -74,18 +69,17 @@ def test_functions_agree_with_the_engine_and_each_other(document: str, of: str,
     want = [evaluate(d.result, env) for d in ds]
     for d in ds:
         assert verify.check(d.f, d.x, d.result, "gradient", env, rng)
-    for backend in ("numpy", "torch", "jax"):
-        fn = gradient_function(model, of, variables, backend, value=True)
-        space: dict[str, Any] = {}
-        exec("\n".join([*fn.imports, fn.source]), space)  # the generated module
-        args = [_to(backend, _flat(env[p])) if not isinstance(env[p], int) else env[p]
-                for p in fn.source.split("(", 1)[1].split(")", 1)[0].split(", ")
-                for p in [p.split(":")[0]]]  # fmt: skip
-        value, *grads = space[fn.name](*args)
-        assert float(value) == pytest.approx(want_value, rel=1e-8, abs=1e-10), backend
-        for got, w in zip(grads, want, strict=True):
-            np.testing.assert_allclose(np.asarray(got, dtype=float).reshape(w.shape), w,
-                                       rtol=1e-7, atol=1e-9, err_msg=backend)  # fmt: skip
+    fn = gradient_function(model, of, variables, backend, value=True)
+    space: dict[str, Any] = {}
+    exec("\n".join([*fn.imports, fn.source]), space)  # the generated module
+    args = [_to(backend, _flat(env[p])) if not isinstance(env[p], int) else env[p]
+            for p in fn.source.split("(", 1)[1].split(")", 1)[0].split(", ")
+            for p in [p.split(":")[0]]]  # fmt: skip
+    value, *grads = space[fn.name](*args)
+    assert float(value) == pytest.approx(want_value, rel=1e-8, abs=1e-10), backend
+    for got, w in zip(grads, want, strict=True):
+        np.testing.assert_allclose(np.asarray(got, dtype=float).reshape(w.shape), w,
+                                   rtol=1e-7, atol=1e-9, err_msg=backend)  # fmt: skip
 
 
 PY = '''"""A model."""
@@ -129,6 +123,9 @@ def test_inserted_functions_pass_ruff_and_run(title: str, tmp_path: Path) -> Non
     ruff = subprocess.run([sys.executable, "-m", "ruff", "check", "--no-cache", "--isolated",
                            str(path)], capture_output=True, text=True, timeout=60)  # fmt: skip
     assert ruff.returncode == 0, ruff.stdout + new
+    for name, library in (("torch", "PyTorch"), ("jax", "JAX")):
+        if library in title:
+            framework(name)  # the inserted code imports it
     space: dict[str, Any] = {}
     exec(compile(new, str(path), "exec"), space)
     name = next(line.split("def ")[1].split("(")[0] for line in new.splitlines()

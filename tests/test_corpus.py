@@ -1,4 +1,5 @@
-"""Every worked example of the tutorial (shared/corpus/tutorial.json), checked by value.
+"""Every worked example of the tutorial (tests/data/corpus/tutorial.json), and every case of
+the readability corpus (readability.json: its shortest known forms), checked by value.
 
 For each case and each answer it gives (gradient, numerator, vec_jacobian, hessian), the
 engine's result and the known answer are evaluated on random data with different sizes per
@@ -9,7 +10,6 @@ central finite differences.  Never compared by text.
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -21,8 +21,8 @@ from matdiff.analysis.lower import Lowering
 from matdiff.derivatives import derivation
 from matdiff.engine import verify
 from matdiff.engine.evaluate import evaluate
+from tests.conftest import CORPUS, TUTORIAL
 
-CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus" / "tutorial.json"
 KINDS = {
     "gradient": "gradient",
     "numerator": "numerator",
@@ -31,11 +31,40 @@ KINDS = {
 }
 
 
-def _cases() -> list[Any]:
-    if not CORPUS.exists():
-        return [pytest.param(None, None, marks=pytest.mark.skip(reason=f"no corpus at {CORPUS}"))]
+def _readability() -> list[dict[str, Any]]:
+    """The readability cases in the tutorial corpus's form: a document defining ``f``, and
+    its reference answer (and each equally short alternative) under the case's ``kind``."""
     out = []
-    for case in json.loads(CORPUS.read_text()):
+    for case in json.loads((CORPUS / "readability.json").read_text(encoding="utf-8")):
+        lines = []
+        for name, dims in case["declarations"].items():
+            shape = ["scalar", "vector({})", "matrix({}, {})"][len(dims)].format(*dims)
+            props = case.get("properties", {}).get(name, "")
+            lines.append(f"{name} : {shape} {props if isinstance(props, str) else ' '.join(props)}")
+        document = "\n".join([*lines, f"f = {case['expression']}", ""])
+        for i, known in enumerate([case["reference"], *case.get("also_accept", [])]):
+            out.append({"id": f"{case['id']}-{i}", "document": document, "of": "f",
+                        "wrt": case["wrt"], case["kind"]: known,
+                        "sampling": case.get("sampling"),
+                        "dim_choices": case.get("dim_choices")})  # fmt: skip
+    return out
+
+
+def _environment(exprs: list[Any], rng: np.random.Generator, case: dict[str, Any]) -> Any:
+    """``verify.environment``, with the sizes a case restricts (``dim_choices``: e.g. a
+    projection X(XᵀX)⁻¹Xᵀ needs more rows than columns) drawn from its choices."""
+    sizes = verify.sizes_for(verify.dimensions(*exprs), rng)
+    for dim, choices in (case.get("dim_choices") or {}).items():
+        if dim in sizes:
+            sizes[dim] = int(rng.choice(choices))
+    sampling = case.get("sampling") or {}
+    return dict(sizes) | {v.name: verify.sample(v, sizes, rng, sampling.get(v.name))
+                          for v in verify.variables(*exprs)}  # fmt: skip
+
+
+def _cases() -> list[Any]:
+    out = []
+    for case in [*json.loads(TUTORIAL.read_text(encoding="utf-8")), *_readability()]:
         for answer in KINDS:
             if answer in case:
                 out.append(pytest.param(case, answer, id=f"{case['id']}-{answer}"))
@@ -52,7 +81,7 @@ def test_corpus_case_by_value(case: dict[str, Any], answer: str) -> None:
     assert d.result.shape == expected.shape
     rng = np.random.default_rng(7)
     for _ in range(3):
-        env = verify.environment([d.f, d.result, expected], rng, case.get("sampling"))
+        env = _environment([d.f, d.result, expected], rng, case)
         with np.errstate(all="ignore"):
             got, want = evaluate(d.result, env), evaluate(expected, env)
         np.testing.assert_allclose(got, want, rtol=1e-8, atol=1e-10)
@@ -70,5 +99,5 @@ def test_corpus_dsl_output_reparses_to_the_same_numbers(case: dict[str, Any], an
     ours, expected = lowering.definition("ours__"), lowering.definition("known__")
     assert ours.shape == expected.shape
     rng = np.random.default_rng(11)
-    env = verify.environment([ours, expected], rng, case.get("sampling"))
+    env = _environment([ours, expected], rng, case)
     np.testing.assert_allclose(evaluate(ours, env), evaluate(expected, env), rtol=1e-8, atol=1e-10)

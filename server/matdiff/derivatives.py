@@ -15,11 +15,13 @@ from typing import Any, Literal
 from matdiff.analysis import DocumentModel, analyze
 from matdiff.analysis.lower import Lowering
 from matdiff.api import MatdiffError
+from matdiff.base import language
 from matdiff.engine import derive
 from matdiff.engine import expr as E
 from matdiff.engine.numpy_emit import to_jax, to_numpy, to_torch
 from matdiff.engine.printer import to_dsl, to_latex, to_text
 from matdiff.engine.verify import verify
+from matdiff.syntax import ast
 
 Kind = Literal["gradient", "numerator", "hessian"]
 Emit = Literal["text", "dsl", "numpy", "latex", "torch", "jax"]
@@ -139,17 +141,34 @@ class Derivation:
         return got
 
 
-def _first_error(model: DocumentModel, name: str) -> MatdiffError:
+def _first_error(model: DocumentModel, name: str, wrt: str) -> MatdiffError:
+    """The error that keeps definition ``name`` from being differentiated by ``wrt``: one in
+    its own statement first, else one in a statement it reads (the definitions and
+    declarations it names, through definitions) or in ``wrt``'s — never an unrelated line's."""
     sym = model.symbols[name]
-    spans = [model.absolute(sym.statement)]
-    for dep in model.definitions:
-        if model.position(dep) < model.position(sym):
-            spans.append(model.absolute(dep.statement))
-    for d in model.diagnostics:
-        if any(s.start <= d.span.start <= s.end for s in spans):
-            line, col = model.line_index.line_col(d.span.start)
-            return MatdiffError(d.message, line + 1, col + 1)
+    spans = [model.absolute(sym.statement), model.absolute(model.symbols[wrt].statement)]
+    seen, stack = {name, wrt}, [sym]
+    while stack:
+        value = stack.pop().value
+        for node in ast.walk(value) if value is not None else ():
+            dep = model.symbols.get(node.id) if isinstance(node, ast.Name) else None
+            if dep is not None and dep.name not in seen:
+                seen.add(dep.name)
+                spans.append(model.absolute(dep.statement))
+                stack.append(dep)
+    for span in [spans[0], *sorted(spans[1:])]:
+        for d in model.diagnostics:
+            if span.start <= d.span.start <= span.end:
+                line, col = model.line_index.line_col(d.span.start)
+                return MatdiffError(d.message, line + 1, col + 1)
     return MatdiffError(f"'{name}' cannot be differentiated: it has errors")
+
+
+def _unknown(model: DocumentModel, name: str, kind: str) -> str:
+    """The "did you mean" of a misspelt ``--of`` (kind "definition") or ``--wrt``."""
+    names = [s.name for s in model.symbols.values() if s.kind == kind]
+    hint = language.did_you_mean(name, names)
+    return f"; did you mean '{hint}'?" if hint else ""
 
 
 def derivation(
@@ -160,15 +179,16 @@ def derivation(
     model = analyze(source) if isinstance(source, str) else source
     sym = model.symbols.get(of)
     if sym is None or sym.kind != "definition":
-        what = "a variable" if sym is not None and sym.kind == "variable" else "not defined"
-        raise MatdiffError(f"'{of}' is {what}; --of names a definition (name = expression)")
+        if sym is not None and sym.kind == "variable":
+            raise MatdiffError(f"'{of}' is a variable; --of names a definition (name = expression)")
+        raise MatdiffError(f"'{of}' is not defined{_unknown(model, of, 'definition')}")
     var = model.symbols.get(wrt)
     if var is None or var.kind != "variable":
-        raise MatdiffError(f"'{wrt}' is not a declared variable")
+        raise MatdiffError(f"'{wrt}' is not a declared variable{_unknown(model, wrt, 'variable')}")
     if var.const:
         raise MatdiffError(f"'{wrt}' is declared const and cannot be a variable of differentiation")
     if sym.shape is None or var.shape is None:
-        raise _first_error(model, of)
+        raise _first_error(model, of, wrt)
     if kind in ("gradient", "hessian") and not sym.shape.is_scalar:
         other = "diff" if kind == "gradient" else "diff of its gradient"
         raise MatdiffError(

@@ -5,8 +5,6 @@ and on derivatives that need every operation the emitters know."""
 from __future__ import annotations
 
 import json
-import os
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -15,17 +13,12 @@ import pytest
 from matdiff.derivatives import derivation
 from matdiff.engine import verify
 from matdiff.engine.evaluate import evaluate
+from tests.conftest import TUTORIAL, framework
 
-if os.environ.get("CI"):  # the test extra installs both: in CI their absence is a failure
-    import jax
-    import torch
-else:
-    torch = pytest.importorskip("torch")
-    jax = pytest.importorskip("jax")
-jax.config.update("jax_enable_x64", True)
+torch = framework("torch")
+jax = framework("jax")
 jnp = jax.numpy
 
-CORPUS = Path(__file__).resolve().parents[2].parent / "shared" / "corpus" / "tutorial.json"
 DOC = """\
 x, y : vector(n); A, X : matrix(n, n); W : matrix(m, n); S : matrix(n, n) spd
 c : scalar
@@ -47,11 +40,10 @@ def _cases() -> list[Any]:
     out = [
         pytest.param(DOC + f"{expr}\n", "f", wrt, kind, None, id=expr) for expr, wrt, kind in EXTRA
     ]
-    if CORPUS.exists():
-        for case in json.loads(CORPUS.read_text()):
-            kind = "gradient" if "gradient" in case else "numerator"
-            out.append(pytest.param(case["document"], case["of"], case["wrt"], kind,
-                                    case.get("sampling"), id=case["id"]))  # fmt: skip
+    for case in json.loads(TUTORIAL.read_text(encoding="utf-8")):
+        kind = "gradient" if "gradient" in case else "numerator"
+        out.append(pytest.param(case["document"], case["of"], case["wrt"], kind,
+                                case.get("sampling"), id=case["id"]))  # fmt: skip
     return out
 
 

@@ -10,6 +10,8 @@ import pytest_lsp
 from lsprotocol import types
 from pytest_lsp import LanguageClient, client_capabilities
 
+from tests.conftest import framework
+
 from .helpers import SERVER, TIMEOUT, apply_edits, doc, encoding_of, position, published
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
@@ -92,10 +94,7 @@ async def test_python_block_diagnostics_hover_and_edits(client: LanguageClient) 
     assert fn.edit is not None and fn.edit.changes is not None
     code = apply_edits(moved, list(fn.edit.changes[PY_URI]), enc)
     assert code.count("import jax.numpy as jnp") == 1
-    jax = pytest.importorskip(
-        "jax"
-    )  # in the test extra; tests/engine/test_backends demands it in CI
-    jax.config.update("jax_enable_x64", True)
+    framework("jax")  # the frameworks extra; a CI run without it fails (tests/conftest.py)
     space: dict[str, object] = {}
     exec(compile(code, "model.py", "exec"), space)
     value, gW, gx, gb = space["loss_and_grad"](W, x, b)  # type: ignore[operator]

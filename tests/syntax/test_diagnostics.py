@@ -16,11 +16,10 @@ import pytest
 from matdiff import check
 from matdiff.analysis import analyze
 from matdiff.cli import main
-from tests.conftest import DATA, SHARED, assert_golden
+from tests.conftest import DATA, TUTORIAL, assert_golden
 
 BAD = sorted((DATA / "bad").glob("*.matdiff"))
 GOOD = sorted((DATA / "good").glob("*.matdiff"))
-TUTORIAL = SHARED / "corpus" / "tutorial.json"
 
 
 def cli_output(
@@ -57,12 +56,9 @@ def test_good_document(
 
 
 def _tutorial() -> list[dict[str, str]]:
-    if not TUTORIAL.exists():
-        return []
     return json.loads(TUTORIAL.read_text(encoding="utf-8"))  # type: ignore[no-any-return]
 
 
-@pytest.mark.skipif(not TUTORIAL.exists(), reason=f"shared corpus not found at {TUTORIAL}")
 @pytest.mark.parametrize("case", _tutorial(), ids=lambda c: c["id"])
 def test_tutorial_document_is_clean(case: dict[str, str]) -> None:
     model = analyze(case["document"])

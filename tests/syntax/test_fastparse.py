@@ -5,7 +5,7 @@ For every text, ``fastparse.parse_statement`` must return what lark's parse and
 ``assert_same`` walks both trees), or None exactly where lark rejects the text.  The texts
 are statements generated from the grammar, mutations of them, soups of the language's tokens,
 arbitrary text, explicit examples, and every statement of the test data, the grammar's
-examples, the shared corpus and the benchmark's document.
+examples, the tutorial corpus (tests/data/corpus) and the benchmark's document.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from lark.exceptions import UnexpectedInput
 from matdiff.base.spans import Span
 from matdiff.syntax import ast, parser
 from matdiff.syntax.fastparse import parse_statement
-from tests.conftest import DATA, REPO, SHARED
+from tests.conftest import DATA, REPO, TUTORIAL
 
 FAST = settings(
     max_examples=400,
@@ -221,16 +221,14 @@ def _bench_document(lines: int) -> str:
 def _corpus() -> list[str]:
     documents = [
         path.read_text(encoding="utf-8")
-        for root in (DATA, REPO / "grammar" / "examples", SHARED / "corpus")
+        for root in (DATA, REPO / "grammar" / "examples")
         for path in sorted(root.rglob("*.matdiff"))
     ]
-    tutorial = SHARED / "corpus" / "tutorial.json"
-    if tutorial.exists():
-        for case in json.loads(tutorial.read_text(encoding="utf-8")):
-            documents.append(case["document"])
-            for key in ("gradient", "numerator", "vec_jacobian", "hessian"):
-                if key in case:
-                    documents.append(f"answer = {case[key]}")
+    for case in json.loads(TUTORIAL.read_text(encoding="utf-8")):
+        documents.append(case["document"])
+        for key in ("gradient", "numerator", "vec_jacobian", "hessian"):
+            if key in case:
+                documents.append(f"answer = {case[key]}")
     return [chunk.text for document in documents for chunk in parser.split_statements(document)]
 
 

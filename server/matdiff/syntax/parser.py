@@ -18,15 +18,20 @@ import itertools
 import os
 import re
 from dataclasses import dataclass
-from importlib import resources
-
-import lark
-from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedToken
+from typing import TYPE_CHECKING
 
 from matdiff.base.diagnostics import Diagnostic
+from matdiff.base.lazy import LazyModule
 from matdiff.base.lru import Lru
 from matdiff.base.spans import LineIndex, Span
 from matdiff.syntax import ast, fastparse
+
+if TYPE_CHECKING:
+    import lark
+    import lark.exceptions
+    from lark.exceptions import UnexpectedInput
+else:  # imported on first use: the fast path reads valid statements without lark
+    lark = LazyModule("lark")
 
 _OPS = {
     "PLUS": "+", "MINUS": "-", "STAR": "*", "AT": "@", "SLASH": "/", "DOTSTAR": ".*",
@@ -56,6 +61,8 @@ _PLAIN_LINE = re.compile(rf"((?:[^#;()\n]++|{_nested(5)})*+)(?:\n|\Z)")
 
 def grammar_text() -> str:
     """The grammar, as shipped inside the package."""
+    from importlib import resources
+
     return resources.files("matdiff").joinpath("grammar/matdiff.lark").read_text("utf-8")
 
 
@@ -205,7 +212,7 @@ def parse_statement(chunk: Chunk, index: LineIndex) -> tuple[ast.Statement, Diag
     try:  # lark, the specification: what the fast path leaves, and the error messages
         tree = lark_parser().parse(chunk.text, start="statement")
         return _Builder(frame).statement(tree), None
-    except UnexpectedInput as exc:
+    except lark.exceptions.UnexpectedInput as exc:
         return _broken(chunk, frame), _describe(exc, chunk, index)
     except RecursionError:
         span = Span(chunk.start, chunk.end)
@@ -332,7 +339,7 @@ def _tokens(text: str) -> list[lark.Token]:
     try:
         for token in _lexer().lex(text):
             out.append(token)
-    except UnexpectedInput:
+    except lark.exceptions.UnexpectedInput:
         pass
     return out
 
@@ -351,7 +358,7 @@ def _describe(exc: UnexpectedInput, chunk: Chunk, index: LineIndex) -> Diagnosti
     def error(span: Span, message: str) -> Diagnostic:
         return Diagnostic(span, message, "syntax")
 
-    if isinstance(exc, UnexpectedCharacters):
+    if isinstance(exc, lark.exceptions.UnexpectedCharacters):
         offset = exc.pos_in_stream or 0
         pos = base + offset
         ch = chunk.text[offset]
@@ -359,7 +366,7 @@ def _describe(exc: UnexpectedInput, chunk: Chunk, index: LineIndex) -> Diagnosti
         return error(Span(pos, pos + 1), f"unexpected '{ch}'{hint}")
 
     tokens = _tokens(chunk.text)
-    assert isinstance(exc, UnexpectedToken)
+    assert isinstance(exc, lark.exceptions.UnexpectedToken)
     bad = exc.token
     at_end = bad.type == "$END"
     i = (
@@ -379,6 +386,9 @@ def _describe(exc: UnexpectedInput, chunk: Chunk, index: LineIndex) -> Diagnosti
 
     if not at_end and bad.type == "RPAR" and not opened:
         return error(at(bad), "unmatched ')'")
+    if prev is not None and prev.type == bad.type == "STAR" and prev.end_pos == bad.start_pos:
+        return error(at(prev).cover(at(bad)), "'**' is not an operator: write '^' for a "
+                     "power (x^2, X^-1) or '.^' for an element-wise power")  # fmt: skip
     if (
         prev is not None
         and prev.type in _BINARY
