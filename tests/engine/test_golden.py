@@ -35,7 +35,7 @@ GOLDEN = {
     "Wxb-grad": (WXB, "W", "gradient", "2*(W*x + b)*x'", "2(Wx + b)xᵀ"),
     # d ln|X|/dX = X⁻¹; gradient X⁻ᵀ
     "logdet-num": (LOGDET, "X", "numerator", "inv(X)", "X⁻¹"),
-    "logdet-grad": (LOGDET, "X", "gradient", "inv(X)'", "X⁻¹ᵀ"),
+    "logdet-grad": (LOGDET, "X", "gradient", "inv(X)'", "X⁻ᵀ"),
     # xᵀAx: (A + Aᵀ)x, and 2Ax for symmetric A
     "xTAx-grad": (XTAX, "x", "gradient", "(A + A')*x", "(A + Aᵀ)x"),
     "xTSx-grad": (XTSX, "x", "gradient", "2*A*x", "2Ax"),
