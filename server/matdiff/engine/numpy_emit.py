@@ -168,13 +168,14 @@ class _Emitter:
         """A name for ``e`` that no variable, dimension or other binding uses: ``X_inv`` for
         the inverse of a variable, ``p`` for a softmax, else ``t1``, ``t2``…"""
         if isinstance(e, E.Unary) and e.op == "inv" and isinstance(e.arg, E.Var):
-            candidates = itertools.chain(
-                [f"{e.arg.name}_inv"], (f"{e.arg.name}_inv{k}" for k in itertools.count(2))
-            )
+            base, first = f"{e.arg.name}_inv", 2
         elif isinstance(e, E.Unary) and e.op == "softmax":
-            candidates = itertools.chain(["p"], (f"p{k}" for k in itertools.count(2)))
+            base, first = "p", 2
         else:
-            candidates = (f"t{k}" for k in itertools.count(1))
+            base, first = "t", 1
+        candidates = itertools.chain(
+            [base] if first == 2 else [], (f"{base}{k}" for k in itertools.count(first))
+        )
         name = next(c for c in candidates if c not in self.taken)
         self.taken.add(name)
         return name
