@@ -430,6 +430,63 @@ def _subscript(text: str) -> str:
     return f"_{text}"
 
 
+_SCALAR_NAMES = ("c", "k", "a", "g")
+_VECTOR_NAMES = ("r", "u", "v", "z", "q", "w", "s")
+_MATRIX_NAMES = ("R", "M", "N", "Q", "U", "V", "Z")
+
+
+def name_repeated(
+    e: E.Expr, taken: frozenset[str] | set[str], min_size: int = 4, most: int = 3
+) -> tuple[E.Expr, list[tuple[str, E.Expr]]]:
+    """``e`` with its largest repeated parts (of ``min_size`` nodes or more, used at least
+    twice, a transposed use counting for the part) replaced by fresh names not in ``taken``:
+    the new expression and the (name, part) pairs, outermost first."""
+    taken = set(taken) | {n.name for n in E.walk(e) if isinstance(n, E.Var)}
+    named: list[tuple[str, E.Expr]] = []
+    for _ in range(most):
+        order = E.walk(e)  # children first; occurrences flow from parents to children
+        counts: dict[int, int] = {id(e): 1}
+        for n in reversed(order):
+            for c in n.children:
+                counts[id(c)] = counts.get(id(c), 0) + counts.get(id(n), 0)
+        repeated = [
+            n
+            for n in order
+            if counts.get(id(n), 0) >= 2
+            and n.size >= min_size
+            and not isinstance(n, E.Transpose | E.Derivative)
+            and not any(v.startswith("d:") for v in n.free)
+        ]
+        if not repeated:
+            break
+        part = max(repeated, key=lambda n: (n.size, n.sort_key()))
+        pool = (
+            _SCALAR_NAMES
+            if part.is_scalar
+            else _VECTOR_NAMES
+            if part.shape.is_vector
+            else _MATRIX_NAMES
+        )
+        name = next((c for c in pool if c not in taken), None)
+        if name is None:
+            break
+        taken.add(name)
+        props = {"symmetric"} if part.shape.is_square and E.symmetric(part) else set()
+        stand_in = E.var(name, part.shape, props | {"const"})
+        e = E.substitute(e, {part: stand_in})
+        named.append((name, part))
+    return e, named
+
+
+def to_text_where(e: E.Expr, taken: frozenset[str] | set[str] = frozenset()) -> str:
+    """Unicode text naming repeated parts once (LANGUAGE.md §9): ``… where r = Wx + b``."""
+    short, named = name_repeated(e, taken)
+    if not named:
+        return to_text(e)
+    where = ", ".join(f"{name} = {to_text(part)}" for name, part in named)
+    return f"{to_text(short)}, where {where}"
+
+
 to_text = Printer(TEXT)
 to_dsl = Printer(DSL)
 to_latex = Printer(LATEX)
