@@ -89,7 +89,13 @@ class Derivation:
     x: E.Var
     result: E.Expr
     model: DocumentModel | None = field(default=None, compare=False, repr=False)  # for steps
-    taken: frozenset[str] = frozenset()  # the document's names (named parts avoid them)
+
+    @property
+    def taken(self) -> frozenset[str]:
+        """The document's names: a part named in text avoids them."""
+        if self.model is None:
+            return frozenset()
+        return frozenset(self.model.symbols) | frozenset(self.model.dimensions)
 
     @property
     def written(self) -> E.Expr | None:
@@ -225,8 +231,7 @@ def derivation(
         raise MatdiffError(
             f"the derivative of '{of}' by '{wrt}' is too large to be useful ({result.size} nodes)"
         )
-    taken = frozenset(model.symbols) | frozenset(model.dimensions)
-    return Derivation(of, wrt, kind, f, x, result, model, taken)
+    return Derivation(of, wrt, kind, f, x, result, model)
 
 
 class _AsWritten(Lowering):
