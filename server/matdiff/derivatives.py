@@ -91,11 +91,9 @@ class Derivation:
     model: DocumentModel | None = field(default=None, compare=False, repr=False)  # for steps
 
     @property
-    def taken(self) -> frozenset[str]:
+    def taken(self) -> _Names:
         """The document's names: a part named in text avoids them."""
-        if self.model is None:
-            return frozenset()
-        return frozenset(self.model.symbols) | frozenset(self.model.dimensions)
+        return _Names(self.model)
 
     @property
     def written(self) -> E.Expr | None:
@@ -232,6 +230,17 @@ def derivation(
             f"the derivative of '{of}' by '{wrt}' is too large to be useful ({result.size} nodes)"
         )
     return Derivation(of, wrt, kind, f, x, result, model)
+
+
+@dataclass(frozen=True)
+class _Names:
+    """The names a document uses (its symbols and dimensions), without copying them."""
+
+    model: DocumentModel | None
+
+    def __contains__(self, name: object) -> bool:
+        m = self.model
+        return m is not None and (name in m.symbols or name in m.dimensions)
 
 
 class _AsWritten(Lowering):

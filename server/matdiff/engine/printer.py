@@ -10,6 +10,7 @@ from __future__ import annotations
 import itertools
 import re
 import unicodedata
+from collections.abc import Container
 from dataclasses import dataclass
 from fractions import Fraction
 
@@ -433,15 +434,35 @@ def _subscript(text: str) -> str:
 _SCALAR_NAMES = ("c", "k", "a", "g")
 _VECTOR_NAMES = ("r", "u", "v", "z", "q", "w", "s")
 _MATRIX_NAMES = ("R", "M", "N", "Q", "U", "V", "Z")
+_ALL_NAMES = _SCALAR_NAMES + _VECTOR_NAMES + _MATRIX_NAMES
 
 
 def name_repeated(
-    e: E.Expr, taken: frozenset[str] | set[str], min_size: int = 4, most: int = 3
+    e: E.Expr, taken: Container[str] = frozenset(), min_size: int = 4, most: int = 3
 ) -> tuple[E.Expr, list[tuple[str, E.Expr]]]:
     """``e`` with its largest repeated parts (of ``min_size`` nodes or more, used at least
     twice, a transposed use counting for the part) replaced by fresh names not in ``taken``:
-    the new expression and the (name, part) pairs, outermost first."""
-    taken = set(taken) | {n.name for n in E.walk(e) if isinstance(n, E.Var)}
+    the new expression and the (name, part) pairs, outermost first.  Remembered per
+    expression and set of unavailable names (hovers ask again and again)."""
+    blocked = frozenset(c for c in _ALL_NAMES if c in taken)
+    key = (e, blocked)
+    got = _NAMED.get(key)
+    if got is None or _NAMED_GENERATION[0] != E.generation():
+        if _NAMED_GENERATION[0] != E.generation() or len(_NAMED) > 1024:
+            _NAMED.clear()
+            _NAMED_GENERATION[0] = E.generation()
+        got = _NAMED[key] = _name_repeated(e, blocked, min_size, most)
+    return got
+
+
+_NAMED: dict[tuple[E.Expr, frozenset[str]], tuple[E.Expr, list[tuple[str, E.Expr]]]] = {}
+_NAMED_GENERATION = [E.generation()]
+
+
+def _name_repeated(
+    e: E.Expr, blocked: frozenset[str], min_size: int, most: int
+) -> tuple[E.Expr, list[tuple[str, E.Expr]]]:
+    taken = set(blocked) | {n.name for n in E.walk(e) if isinstance(n, E.Var)}
     named: list[tuple[str, E.Expr]] = []
     for _ in range(most):
         order = E.walk(e)  # children first; occurrences flow from parents to children
@@ -478,7 +499,7 @@ def name_repeated(
     return e, named
 
 
-def to_text_where(e: E.Expr, taken: frozenset[str] | set[str] = frozenset()) -> str:
+def to_text_where(e: E.Expr, taken: Container[str] = frozenset()) -> str:
     """Unicode text naming repeated parts once (LANGUAGE.md §9): ``… where r = Wx + b``."""
     short, named = name_repeated(e, taken)
     if not named:
