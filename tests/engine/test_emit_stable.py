@@ -228,3 +228,23 @@ def test_generated_code_computes_each_inverse_and_determinant_once(ex: Example) 
             return
         got = np.asarray(eval(code, numpy_env(env)), dtype=float)
     close(got.reshape(want.shape), want, rtol=1e-6)
+
+
+def test_function_locals_avoid_every_name_of_the_document() -> None:
+    """A local for a shared part never takes a name the document uses elsewhere (here the
+    dimension p and the variable t1, which the gradient does not read)."""
+    doc = (
+        "W : matrix(m, n); x : vector(n); y : vector(m); t1 : scalar; Z : matrix(p, p)\n"
+        "f = -y'*log(softmax(W*x)) + sum(sigmoid(W*x))\n"
+    )
+    fn = codegen.gradient_function(analyze(doc), "f", ["W"], "numpy")
+    assert "p: int" not in fn.source and "t1: float" not in fn.source, fn.source
+    assert "\n    p = " not in fn.source and "\n    t1 = " not in fn.source, fn.source
+    space: dict[str, Any] = {"np": np}
+    exec(fn.source, space)
+    rng = np.random.default_rng(4)
+    d = derivation(doc, "f", "W", "gradient")
+    env = verify.environment([d.f, d.result], rng)
+    flat = numpy_env(env)
+    got = space[fn.name](**{k: flat[k] for k in ("W", "x", "y", "m") if f"{k}:" in fn.source})
+    close(np.asarray(got), evaluate(d.result, env))

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import itertools
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from matdiff.engine import expr as E
@@ -135,7 +136,8 @@ class _Emitter:
     """Emits expressions; a sub-expression used more than once is bound once, inline with
     ``:=`` (one expression), or as an assignment in ``lines`` (``hoist``: function bodies)."""
 
-    def __init__(self, roots: list[E.Expr], backend: Backend, hoist: bool = False) -> None:
+    def __init__(self, roots: list[E.Expr], backend: Backend, hoist: bool = False,
+                 reserved: Iterable[str] = ()) -> None:  # fmt: skip
         self.b = backend
         self.hoist = hoist
         self.lines: list[str] = []
@@ -145,7 +147,7 @@ class _Emitter:
                 counts[id(n)] += 1
         self.shared = {i for i, c in counts.items() if c > 1}
         self.bound: dict[int, str] = {}
-        self.taken = _names(roots)
+        self.taken = _names(roots) | set(reserved)
 
     def __call__(self, e: E.Expr) -> str:
         if id(e) in self.bound:
@@ -441,9 +443,12 @@ def to_jax(e: E.Expr) -> str:
     return _Emitter([e], JAX)(e)
 
 
-def statements(exprs: list[E.Expr], backend: str) -> tuple[list[str], list[str]]:
+def statements(
+    exprs: list[E.Expr], backend: str, reserved: Iterable[str] = ()
+) -> tuple[list[str], list[str]]:
     """Code for several expressions that share sub-expressions: the assignments that bind
-    the shared parts (in order), and one expression per input."""
-    emitter = _Emitter(exprs, BACKENDS[backend], hoist=True)
+    the shared parts (in order, named apart from ``reserved`` and the expressions' names),
+    and one expression per input."""
+    emitter = _Emitter(exprs, BACKENDS[backend], hoist=True, reserved=reserved)
     codes = [emitter(e) for e in exprs]
     return emitter.lines, codes
