@@ -143,8 +143,7 @@ def hessian_steps(f: E.Expr, x: E.Var, written: E.Expr | None = None) -> list[St
     elif x.shape.is_vector:
         body, why = f"d{x.name}ᵀ{h}d{x.name}", "d²f = d(df) with dx fixed = dxᵀ d(∇f)"
     else:
-        if not isinstance(dG, E.Derivative):
-            out += _jacobian_steps(dG, x, "d vec(∇_{x} {f})")
+        out += _jacobian_steps(dG, x, "d vec(∇_{x} {f})")
         body = f"d vec({x.name})ᵀ{h}d vec {x.name}"
         why = "d²f = d(df) with dX fixed = d vec(X)ᵀ d vec(∇f)"
     out.append(Step(None, why, body, lhs="d²{f}"))
