@@ -72,7 +72,7 @@ def test_cli_grad_with_steps(tmp_path: Path) -> None:
     lines = out.stdout.splitlines()
     assert lines[0].startswith("dloss = d(")
     assert any("eq. (12)" in line for line in lines)
-    assert any("x = tr(x)" in line for line in lines)
+    assert any("s = tr(s)" in line for line in lines)  # issue 10: not the user's x
     assert lines[-1] == "2*(W*x + b)*x'"
 
 

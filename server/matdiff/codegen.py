@@ -58,7 +58,7 @@ def gradient_function(model: DocumentModel, of: str, wrt: list[str], backend: st
     ds: list[Derivation] = [derivation(model, of, w, "gradient") for w in wrt]
     f = ds[0].f
     outputs: list[E.Expr] = ([f] if value else []) + [d.result for d in ds]
-    lines, codes = statements(outputs, backend)
+    lines, codes = statements(outputs, backend, [*model.symbols, *model.dimensions])
     params = _parameters(model, outputs, "\n".join([*lines, *codes]), backend)
     suffix = "_".join(wrt) if len(wrt) == 1 else ""
     name = (f"{of}_and_grad" if value else f"grad_{of}") + (f"_{suffix}" if suffix else "")

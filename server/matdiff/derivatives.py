@@ -9,17 +9,18 @@ the message and position the CLI and the editor show.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from matdiff.analysis import DocumentModel, analyze
+from matdiff.analysis.analyze import integer_literal
 from matdiff.analysis.lower import Lowering
 from matdiff.api import MatdiffError
 from matdiff.base import language
 from matdiff.engine import derive
 from matdiff.engine import expr as E
 from matdiff.engine.numpy_emit import to_jax, to_numpy, to_torch
-from matdiff.engine.printer import to_dsl, to_latex, to_text
+from matdiff.engine.printer import to_dsl, to_latex, to_text, to_text_where
 from matdiff.engine.verify import verify
 from matdiff.syntax import ast
 
@@ -42,7 +43,7 @@ EDITOR_SECONDS = 2.0  # a hover or a code action: abandoned with a message past 
 # whatever the definition is called and wherever it stands in the document.
 _RESULTS: dict[tuple[E.Expr, E.Var, str], E.Expr] = {}
 _CHECKED: dict[tuple[E.Expr, E.Var, E.Expr, str], bool] = {}
-_STEPS: dict[tuple[E.Expr, E.Var], list[tuple[str, str]]] = {}
+_STEPS: dict[tuple[E.Expr, E.Var, E.Expr | None, bool], list[tuple[str | None, str, str]]] = {}
 _LIMIT = 4096
 
 
@@ -59,6 +60,7 @@ def _fresh_caches() -> None:
         for cache in (_RESULTS, _CHECKED, _STEPS):
             cache.clear()
         _LOWERINGS.clear()
+        _WRITTEN.clear()
 
 
 def _lowering(model: DocumentModel) -> Lowering:
@@ -87,6 +89,17 @@ class Derivation:
     f: E.Expr
     x: E.Var
     result: E.Expr
+    model: DocumentModel | None = field(default=None, compare=False, repr=False)  # for steps
+
+    @property
+    def taken(self) -> _Names:
+        """The document's names: a part named in text avoids them."""
+        return _Names(self.model)
+
+    @property
+    def written(self) -> E.Expr | None:
+        """The definition as written (‖r‖² kept): the first line of the steps."""
+        return _as_written(self.model, self.of) if self.model is not None else None
 
     def emit(self, form: str) -> str:
         if form not in EMITTERS:
@@ -95,38 +108,62 @@ class Derivation:
         return EMITTERS[form](self.result)
 
     def steps(self, seconds: float = SECONDS) -> list[str]:
-        """The derivation by differentials, one line per step, each naming its rule.
-        Raises EngineError past ``seconds``."""
-        key = (self.f, self.x)
-        items = _STEPS.get(key)
-        if items is None:
-            with E.Budget(seconds):
-                items = [
-                    (to_text(s.expr) if s.expr is not None else (s.text or ""), s.rule)
-                    for s in derive.steps(self.f, self.x)
-                ]
-            _remember(_STEPS, key, items)
-        rendered = []
-        for i, (body, rule) in enumerate(items):
-            lead = f"d{self.of}" if i == 0 else " " * (len(self.of) + 1)
-            rendered.append((f"{lead} = {body}", rule))
-        width = max(len(body) for body, _ in rendered)
-        lines = [f"{body.ljust(width)}   [{rule}]" if rule else body for body, rule in rendered]
+        """The derivation by differentials, one line per step, each naming its rule, then
+        the result (the Hessian's steps go on to the second differential).  Raises
+        EngineError past ``seconds``."""
+        lines = self.derivation_lines(seconds)
         lines.append(self.conclusion())
         return lines
 
-    def conclusion(self) -> str:
-        text = to_text(self.result)
+    def derivation_lines(self, seconds: float = SECONDS) -> list[str]:
+        """The steps without the concluding line; no line repeats the one before."""
+        hessian = self.kind == "hessian"
+        written = self.written
+        key = (self.f, self.x, written, hessian)
+        items = _STEPS.get(key)
+        if items is None:
+            with E.Budget(seconds):
+                make = derive.hessian_steps if hessian else derive.steps
+                items = [
+                    (s.lhs, to_text(s.expr) if s.expr is not None else (s.text or ""), s.rule)
+                    for s in make(self.f, self.x, written=written)
+                ]
+            _remember(_STEPS, key, items)
+        rendered: list[tuple[str, str]] = []
+        lead, previous = "", None
+        for lhs, body, rule in items:
+            if lhs is not None:
+                lead = lhs.format(f=self.of, x=self.wrt)
+                left, previous = lead, None
+            else:
+                left = " " * len(lead)
+            if body == previous:
+                continue
+            previous = body
+            rendered.append((f"{left} = {body}", rule))
+        width = max(len(body) for body, _ in rendered)
+        return [f"{body.ljust(width)}   [{rule}]" if rule else body for body, rule in rendered]
+
+    def conclusion(self, with_result: bool = True) -> str:
+        """What the steps conclude; ``with_result=False`` leaves the result to the next line
+        (the CLI prints it there, once, in the requested form)."""
+        text = to_text_where(self.result, self.taken) if with_result else ""
         f, x = self.of, self.wrt
+        eq = " = " if with_result else ""
+        end = "" if with_result else ":"
         if self.kind == "gradient":
-            return f"∇_{x} {f} = {text}   (gradient, shaped like {x}: {self.result.shape})"
+            return f"∇_{x} {f}{eq}{text}   (gradient, shaped like {x}: {self.result.shape}){end}"
         if self.kind == "hessian":
-            return f"∇²_{x} {f} = {text}   (Hessian, {self.result.shape})"
+            return f"∇²_{x} {f}{eq}{text}   (Hessian, {self.result.shape}){end}"
+        if self.f.is_scalar and self.x.shape.is_vector:
+            return f"∂{f}/∂{x}{eq}{text}   (numerator layout, eq. (2): d{f} = ∂{f}/∂{x} d{x}){end}"
         if self.f.is_scalar and not self.x.is_scalar:
-            return f"∂{f}/∂{x} = {text}   (numerator layout, eq. (3): d{f} = tr(∂{f}/∂{x} d{x}))"
+            return (
+                f"∂{f}/∂{x}{eq}{text}   (numerator layout, eq. (3): d{f} = tr(∂{f}/∂{x} d{x})){end}"
+            )
         if self.x.is_scalar:
-            return f"d{f}/d{x} = {text}   (numerator layout)"
-        return f"∂vec {f}/∂vec {x} = {text}   (numerator layout, {self.result.shape})"
+            return f"d{f}/d{x}{eq}{text}   (numerator layout){end}"
+        return f"∂vec {f}/∂vec {x}{eq}{text}   (numerator layout, {self.result.shape}){end}"
 
     def verified(self) -> bool:
         """Does the result agree with finite differences?  (Computed once per structure.)"""
@@ -211,7 +248,49 @@ def derivation(
         raise MatdiffError(
             f"the derivative of '{of}' by '{wrt}' is too large to be useful ({result.size} nodes)"
         )
-    return Derivation(of, wrt, kind, f, x, result)
+    return Derivation(of, wrt, kind, f, x, result, model)
+
+
+@dataclass(frozen=True)
+class _Names:
+    """The names a document uses (its symbols and dimensions), without copying them."""
+
+    model: DocumentModel | None
+
+    def __contains__(self, name: object) -> bool:
+        m = self.model
+        return m is not None and (name in m.symbols or name in m.dimensions)
+
+
+class _AsWritten(Lowering):
+    """Lowers a definition keeping ‖r‖² as written (the IR proper has rᵀr)."""
+
+    def binary(self, node: ast.Binary) -> E.Expr:
+        if (
+            node.op == "^"
+            and isinstance(node.left, ast.Call)
+            and node.left.func.id in ("norm2", "normF")
+            and integer_literal(node.right) == 2
+        ):
+            return E.power(E.norm2(self.expr(node.left.args[0])), E.num(2))
+        return super().binary(node)
+
+
+_WRITTEN: list[tuple[DocumentModel, _AsWritten]] = []
+
+
+def _as_written(model: DocumentModel, of: str) -> E.Expr | None:
+    """The definition ``of`` as written (one lowering per model, for the last few models)."""
+    _fresh_caches()
+    lowering = next((w for m, w in _WRITTEN if m is model), None)
+    if lowering is None:
+        lowering = _AsWritten(model)
+        _WRITTEN.insert(0, (model, lowering))
+        del _WRITTEN[4:]
+    try:
+        return lowering.definition(of)
+    except E.EngineError:
+        return None
 
 
 def cached_derivation(model: DocumentModel, of: str, wrt: str, kind: Kind) -> Derivation:
@@ -223,12 +302,12 @@ def cached_derivation(model: DocumentModel, of: str, wrt: str, kind: Kind) -> De
 def render(source: str, of: str, wrt: str, kind: Kind, emit: str, steps: bool) -> str:
     d = derivation(source, of, wrt, kind)
     out = d.emit(emit)
-    if steps:
+    if steps:  # the steps, what they conclude, and the result once, in the requested form
         try:
-            lines = d.steps()
+            lines = d.derivation_lines()
         except E.EngineError as exc:
             lines = [f"(no steps: {exc})"]
-        return "\n".join([*lines, out])
+        return "\n".join([*lines, d.conclusion(with_result=False), out])
     return out
 
 

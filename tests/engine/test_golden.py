@@ -35,7 +35,7 @@ GOLDEN = {
     "Wxb-grad": (WXB, "W", "gradient", "2*(W*x + b)*x'", "2(Wx + b)xᵀ"),
     # d ln|X|/dX = X⁻¹; gradient X⁻ᵀ
     "logdet-num": (LOGDET, "X", "numerator", "inv(X)", "X⁻¹"),
-    "logdet-grad": (LOGDET, "X", "gradient", "inv(X)'", "X⁻¹ᵀ"),
+    "logdet-grad": (LOGDET, "X", "gradient", "inv(X)'", "X⁻ᵀ"),
     # xᵀAx: (A + Aᵀ)x, and 2Ax for symmetric A
     "xTAx-grad": (XTAX, "x", "gradient", "(A + A')*x", "(A + Aᵀ)x"),
     "xTSx-grad": (XTSX, "x", "gradient", "2*A*x", "2Ax"),
@@ -73,14 +73,18 @@ def test_steps_name_the_tutorial_equations(document: str, wrt: str, equations: l
     lines = out.splitlines()
     for eq in equations:
         assert any(eq in line for line in lines), (eq, out)
-    assert any("x = tr(x)" in line or "trace cycling" in line for line in lines), out
+    # issue 10: the scalar-trace rule reads "s = tr(s)" (not the user's x); the derivative is
+    # read off by eq. (2) (vectors) or eq. (3) (matrices)
+    reads = ("s = tr(s)", "trace cycling", "eq. (2)", "eq. (3)")
+    assert any(r in line for r in reads for line in lines), out
 
 
 def test_steps_of_the_least_squares_example() -> None:
     """The tutorial's worked example, line by line (tutorial, ‖Wx + b‖² by W)."""
     lines = matdiff.diff(WXB, of="f", wrt="W", steps=True).splitlines()
     bodies = [line.split("[")[0].strip() for line in lines]
-    assert bodies[0] == "df = d((Wx + b)ᵀ(Wx + b))"
+    assert bodies[0] == "df = d(‖Wx + b‖²)"  # the definition as written (issue 10)
+    assert bodies[1] == "= d((Wx + b)ᵀ(Wx + b))"
     assert "= 2(Wx + b)ᵀ(dW)x" in bodies  # the tutorial writes 2(Wx+b)ᵀ(dW)x
     assert lines[-1] == "2x(Wx + b)ᵀ"
     assert any(b.startswith("= tr(") and "dW)" in b for b in bodies)

@@ -8,6 +8,7 @@ canonical form (``canonical``), then :func:`~matdiff.engine.simplify.simplify`.
 from __future__ import annotations
 
 import functools
+import re
 from dataclasses import dataclass
 from typing import Literal
 
@@ -15,6 +16,7 @@ from matdiff.engine import expr as E
 from matdiff.engine.canonical import adjoint, jacobian, project
 from matdiff.engine.differential import differential, rule_for, rule_name
 from matdiff.engine.expr import EngineError
+from matdiff.engine.printer import to_text
 from matdiff.engine.simplify import simplify
 
 Kind = Literal["gradient", "numerator", "hessian"]
@@ -56,22 +58,49 @@ def _numerator(f: E.Expr, x: E.Var) -> E.Expr:
 
 # ---------------------------------------------------------------------------- steps
 
+SCALAR_TRACE = "a scalar equals its trace: s = tr(s)"
+
 
 @dataclass(frozen=True)
 class Step:
-    """One line of a derivation: ``lhs = rhs`` (lhs only on the first), and why."""
+    """One line of a derivation: ``lhs = rhs``, and why.  ``lhs`` starts a new equation
+    (``d{f}``, ``d vec {f}``, ``∇_{x} {f}``, ``d²{f}``: ``{f}``/``{x}`` stand for the names);
+    a line without one continues the equation above."""
 
     expr: E.Expr | None
     rule: str
     text: str | None = None  # for lines that are not an IR expression (tr(G dX) forms)
+    lhs: str | None = None
 
 
-def steps(f: E.Expr, x: E.Var, limit: int = 60) -> list[Step]:
+def steps(f: E.Expr, x: E.Var, limit: int = 60, written: E.Expr | None = None) -> list[Step]:
     """The derivation of ``df`` by differentials, one rule application per line, ending in
-    the canonical form (tr(G dX) for scalar f, d vec F = J d vec X otherwise)."""
-    out: list[Step] = [Step(E.derivative_of(f, x), "")]
-    current = out[0].expr
+    the canonical form (tr(G dX) for scalar f, d vec F = J d vec X otherwise).  ``written``
+    is the definition as the user wrote it (‖r‖² kept): the first line, when it differs."""
+    out: list[Step] = []
+    if written is not None and written is not f:
+        out.append(Step(E.derivative_of(written, x), "", lhs="d{f}"))
+        out.append(Step(E.derivative_of(f, x), _lowering_rule(written)))
+    else:
+        out.append(Step(E.derivative_of(f, x), "", lhs="d{f}"))
+    current = out[-1].expr
     assert current is not None
+    more, current = _expand(current, x, limit)
+    return out + more + _canonical_steps(current, f, x)
+
+
+def _lowering_rule(written: E.Expr) -> str:
+    """The identities that turn the definition as written into what is differentiated."""
+    names = []
+    for n in E.walk(written):
+        if isinstance(n, E.Power) and isinstance(n.base, E.Unary) and n.base.op == "norm2":
+            names.append("‖x‖² = xᵀx" if n.base.arg.shape.is_vector else "‖X‖² = tr(XᵀX)")
+    return ", ".join(dict.fromkeys(names)) or "the definition, in canonical form"
+
+
+def _expand(current: E.Expr, x: E.Var, limit: int) -> tuple[list[Step], E.Expr]:
+    """Expand every d(·) one rule at a time: the lines, and the fully expanded differential."""
+    out: list[Step] = []
     while any(isinstance(n, E.Derivative) for n in E.walk(current)):
         if len(out) > limit:
             raise EngineError("the derivation is too long to show step by step")
@@ -93,34 +122,177 @@ def steps(f: E.Expr, x: E.Var, limit: int = 60) -> list[Step]:
         # a d(·) that this step expanded is expanded wherever the step's rules produced it too
         current = E.substitute(expand(current), done)
         out.append(Step(current, "; ".join(names)))
-    return out + _canonical_steps(current, f, x)
+    return out, current
+
+
+def hessian_steps(f: E.Expr, x: E.Var, written: E.Expr | None = None) -> list[Step]:
+    """The first differential (read off as the gradient), then the second: d(∇f) expanded
+    rule by rule, and d²f = dxᵀ H dx (over vec X for a matrix) with H the Hessian."""
+    out = steps(f, x, written=written)
+    G = simplify(gradient(f, x, structured=False))
+    out.append(Step(G, _READ_OFF[_form(x)], lhs="∇_{x} {f}"))
+    first = E.derivative_of(G, x)
+    out.append(Step(first, "", lhs="d(∇_{x} {f})"))
+    more, dG = _expand(first, x, 60)
+    out += more
+    H = derivative(f, x, "hessian")
+    h = to_text(H)
+    h = h if re.fullmatch(r"[^\W\d]\w*[ᵀ⁻¹]*", h) else f"({h})"
+    if x.is_scalar:
+        body, why = f"{h} d{x.name}²", "d²f = d(df) with dx fixed = (d∇f) dx"
+    elif x.shape.is_vector:
+        body, why = f"d{x.name}ᵀ{h}d{x.name}", "d²f = d(df) with dx fixed = dxᵀ d(∇f)"
+    else:
+        out += _jacobian_steps(dG, x, "d vec(∇_{x} {f})")
+        body = f"d vec({x.name})ᵀ{h}d vec {x.name}"
+        why = "d²f = d(df) with dX fixed = d vec(X)ᵀ d vec(∇f)"
+    out.append(Step(None, why, body, lhs="d²{f}"))
+    return out
+
+
+def _form(x: E.Var) -> str:
+    return "scalar" if x.is_scalar else "vector" if x.shape.is_vector else "matrix"
+
+
+_READ_OFF = {
+    "scalar": "df = f′ dx, eq. (1)",
+    "vector": "df = Gᵀ dx ⇒ ∇f = G, eq. (2)",
+    "matrix": "df = tr(Gᵀ dX) ⇒ ∇f = G, eq. (3)",
+}
+
+
+def _sym_names(e: E.Expr) -> list[str]:
+    return sorted(
+        {
+            n.name
+            for n in E.walk(e)
+            if isinstance(n, E.Var)
+            and not n.is_scalar
+            and n.props & {"symmetric", "spd", "diagonal"}
+        }
+    )
+
+
+def _flat_terms(e: E.Expr) -> tuple[E.Expr, ...]:
+    """The terms of ``e`` with scaled sums distributed: −(a + b) gives −a, −b."""
+    out: list[E.Expr] = []
+    for t in e.terms if isinstance(e, E.Sum) else (e,):
+        c, rest = E.split_coef(t)
+        if isinstance(rest, E.Sum):
+            out += [E.scale(c, u) for u in _flat_terms(rest)]
+        else:
+            out.append(t)
+    return tuple(out)
+
+
+def _is_trace(t: E.Expr) -> bool:
+    """A term already in trace form: tr(M), or scalars free of dX times tr(M)."""
+    _, rest = E.split_coef(t)
+    if isinstance(rest, E.Unary) and rest.op == "tr":
+        return True
+    if isinstance(rest, E.Prod) and not rest.chain:
+        varying = [f for f in rest.scalars if any(v.startswith("d:") for v in f.free)]
+        return len(varying) == 1 and isinstance(varying[0], E.Unary) and varying[0].op == "tr"
+    return False
+
+
+def _signed_sum(pieces: list[tuple[bool, str]]) -> str:
+    """``a + b - c`` from (negative, text of the magnitude) pairs."""
+    out = ""
+    for i, (negative, text) in enumerate(pieces):
+        if i == 0:
+            out = f"-{text}" if negative else text
+        else:
+            out += f" - {text}" if negative else f" + {text}"
+    return out
+
+
+def _term_text(t: E.Expr, wrap: bool, x: E.Var) -> tuple[bool, str]:
+    """A term of df as (negative, text of its magnitude), inside tr(·) if ``wrap``; scalar
+    factors free of dX stay in front (|X|·tr(X⁻¹dX), never tr(tr(A)·…))."""
+    c, rest = E.split_coef(t)
+    body = E.scale(-c, rest) if c < 0 else t
+    if wrap:
+        front, inner = _split_free(body, x)
+        return c < 0, f"{front}tr({to_text(inner)})"
+    text = to_text(body)
+    return c < 0, f"({text})" if isinstance(body, E.Sum) else text
+
+
+def _split_free(p: E.Expr, x: E.Var) -> tuple[str, E.Expr]:
+    """``p`` as (the text of its scalar factors free of dX followed by ·, the rest)."""
+    d = "d:" + x.name
+    if not isinstance(p, E.Prod):
+        return "", p
+    free = [f for f in p.scalars if d not in f.free]
+    if not free or len(free) == len(p.factors):
+        return "", p
+    rest = E.mul(E.num(p.coef), *(f for f in p.factors if f not in free))
+    front = to_text(E.mul(*free))
+    return (f"({front})·" if " " in front else f"{front}·"), rest
+
+
+def _tr_dx(p: E.Expr, x: E.Var) -> str:
+    """``tr(P dX)``, with P's scalar factors in front."""
+    front, rest = _split_free(p, x)
+    return f"{front}tr({_dx_form(rest)}d{x.name})"
+
+
+def _jacobian_steps(df: E.Expr, x: E.Var, lhs: str) -> list[Step]:
+    J = simplify(jacobian(df, x))
+    d = "d:" + x.name
+    rules = []
+    nodes = E.walk(df)
+    if any(isinstance(n, E.Prod) and len(n.chain) > 1 and d in n.free for n in nodes):
+        rules.append("vec(A dX B) = (Bᵀ ⊗ A) vec dX, eq. (12)")
+    if any(isinstance(n, E.Transpose) and d in n.free for n in nodes):
+        rules.append("vec(dXᵀ) = K vec dX")
+    if any(isinstance(n, E.Hadamard) and d in n.free for n in nodes):
+        rules.append("vec(A ∘ dX) = diag(vec A) vec dX")
+    if not rules:
+        rules.append("d vec F = J d vec X: read off")
+    j = to_text(J)
+    j = f"({j})" if isinstance(J, E.Sum | E.Kron) or j.startswith("-") else j
+    return [Step(None, "; ".join(rules), f"{j} d vec {x.name}", lhs=lhs)]
 
 
 def _canonical_steps(df: E.Expr, f: E.Expr, x: E.Var) -> list[Step]:
-    from matdiff.engine.printer import to_text
-
+    if x.is_scalar:
+        return []
+    if not f.is_scalar:
+        return _jacobian_steps(df, x, "d vec {f}")
     dX = "d" + x.name
-    if not f.is_scalar or x.is_scalar:
-        if x.is_scalar:
-            return []
-        J = simplify(jacobian(df, x))
-        return [Step(None, "vec(A dX B) = (Bᵀ ⊗ A) vec dX, eq. (12)",
-                     f"d vec({x.name}) ↦ {to_text(J)} · d vec {x.name}")]  # fmt: skip
     out: list[Step] = []
-    terms = df.terms if isinstance(df, E.Sum) else (df,)
-    if x.shape.is_scalar:
-        return out
-    if not (isinstance(df, E.Unary) and df.op == "tr"):
-        out.append(Step(None, "x = tr(x) for a scalar x", f"tr({to_text(df)})"))
+    terms = _flat_terms(df)
+    if x.shape.is_vector:  # the tutorial's E.g. 1: xᵀy = yᵀx, then df = Gᵀdx (eq. (2))
+        G = simplify(E.transpose(gradient(f, x, structured=False)))
+        rule = "xᵀy = yᵀx" + ("; collect terms" if len(terms) > 1 else "")
+        return [Step(None, rule, f"{_dx_form(G)}{dX}")]
+    if not all(_is_trace(t) for t in terms):
+        shown = _signed_sum([_term_text(t, not _is_trace(t), x) for t in terms])
+        out.append(Step(None, SCALAR_TRACE, shown))
     parts = [simplify(E.transpose(adjoint(t, E.ONE_SCALAR, x))) for t in terms]
-    shown = " + ".join(f"tr({_dx_form(p)}{dX})" for p in parts)
-    out.append(Step(None, "tr(ABC) = tr(CAB), tr(Aᵀ) = tr(A): trace cycling", shown))
+    pieces = []
+    for p in parts:
+        c, rest = E.split_coef(p)
+        neg = c < 0
+        pieces.append((neg, _tr_dx(E.scale(-c, rest) if neg else p, x)))
+    rule = "tr(ABC) = tr(CAB): trace cycling"
+    if any(
+        isinstance(n, E.Transpose) and "d:" + x.name in n.free for t in terms for n in E.walk(t)
+    ):
+        rule += "; tr(Aᵀ) = tr(A)"
+    sym = _sym_names(df)
+    if sym:
+        rule += "; " + ", ".join(f"{s}ᵀ = {s}" for s in sym) + " (symmetric)"
+    out.append(Step(None, rule, _signed_sum(pieces)))
     G = simplify(E.transpose(gradient(f, x, structured=False)))
     if len(parts) > 1:
-        out.append(Step(None, "collect terms", f"tr({_dx_form(G)}{dX})"))
+        out.append(Step(None, "tr(A) + tr(B) = tr(A + B): collect terms",
+                        f"tr({_dx_form(G)}{dX})"))  # fmt: skip
     if x.props & {"symmetric", "spd", "diagonal"}:
         Gs = simplify(E.transpose(gradient(f, x)))
-        what = "diagonal part" if "diagonal" in x.props else "sym(G) = (G + Gᵀ)/2"
+        what = "diagonal part" if "diagonal" in x.props else "symmetric part sym(G) = (G + Gᵀ)/2"
         out.append(Step(None, f"{x.name} is {'diagonal' if 'diagonal' in x.props else 'symmetric'}:"
                         f" keep the {what}", f"tr({_dx_form(Gs)}{dX})"))  # fmt: skip
     return out
@@ -128,8 +300,6 @@ def _canonical_steps(df: E.Expr, f: E.Expr, x: E.Var) -> list[Step]:
 
 def _dx_form(g: E.Expr) -> str:
     """G as the left factor of ``G dX``: nothing for 1, parentheses around a sum."""
-    from matdiff.engine.printer import to_text
-
     if g is E.ONE_SCALAR:
         return ""
     text = to_text(g)

@@ -3,12 +3,20 @@
 Vectors are 1-D arrays, scalars floats, matrices 2-D; a column times a row is ``np.outer``;
 vec is column-major.  Each node is emitted with its *kind* — ``s`` scalar, ``c``/``r`` a 1-D
 array standing for a column/row, ``m`` a 2-D array — so products pick the right operation.
-Sub-expressions used more than once are bound once with ``:=`` and reused.
+
+Every sub-expression used more than once is computed once: bound with ``:=`` at its first use
+(``(X_inv := np.linalg.inv(X)).T + A.T @ X_inv.T``), so the output stays one expression, or
+as an assignment in a function body (``statements``).  Transposes are views: what is shared
+is the matrix under them.  The functions that overflow when written naively are written the
+stable way: sigmoid, softmax and logsumexp through ``np.logaddexp`` (shifted by the max),
+log σ(z) = −log(1 + e⁻ᶻ), log(1 − σ(z)) = −log(1 + eᶻ), log softmax(z) = z − logsumexp(z).
 """
 
 from __future__ import annotations
 
+import itertools
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from matdiff.engine import expr as E
@@ -30,11 +38,13 @@ _NP_FN = {f: f"np.{f}({{0}})" for f in (
     "exp", "log", "sin", "cos", "tan", "arcsin", "arccos", "arctan", "tanh", "sqrt", "abs",
     "sign")}  # fmt: skip
 
+# In the templates ``{0}`` is the operand, ``{-0}`` its negation; an operand used more than
+# once is computed once (bound to a name first).
 NUMPY = Backend(
     "numpy",
     ("np.",),
     _NP_FN | {
-        "sigmoid": "1 / (1 + np.exp(-({0})))",
+        "sigmoid": "np.exp(-np.logaddexp(0, {-0}))",  # 1/(1 + e⁻ᶻ) without overflow
         "relu": "np.maximum({0}, 0)",
         "softplus": "np.logaddexp(0, {0})",
         "step": "np.heaviside({0}, 0.0)",
@@ -45,8 +55,10 @@ NUMPY = Backend(
         "matpow": "np.linalg.matrix_power({0}, {1})", "diag": "np.diag({0})",
         "vec": '{0}.reshape(-1, order="F")', "unvec": '{0}.reshape(({1}, {2}), order="F")',
         "sum": "np.sum({0})", "norm2": "np.linalg.norm({0})", "norm1": "np.sum(np.abs({0}))",
-        "softmax": "np.exp({0}) / np.sum(np.exp({0}))",
+        "softmax": "np.exp({0} - np.logaddexp.reduce({0}, axis=None))",
         "logsumexp": "np.logaddexp.reduce({0}, axis=None)",
+        "log_sigmoid": "-np.logaddexp(0, {-0})", "log1m_sigmoid": "-np.logaddexp(0, {0})",
+        "log_softmax": "{0} - np.logaddexp.reduce({0}, axis=None)",
         "outer": "np.outer({0}, {1})", "kron": "np.kron({0}, {1})", "eye": "np.eye({0})",
         "ones": "np.ones({0})", "zeros": "np.zeros({0})",
         "commutation": "np.eye({0}*{1})[np.arange({0}*{1}).reshape({1}, {0}).T.reshape(-1)]",
@@ -71,6 +83,9 @@ TORCH = Backend(
         "sum": "torch.sum({0})", "norm2": "torch.linalg.norm({0})",
         "norm1": "torch.sum(torch.abs({0}))", "softmax": "torch.softmax({0}, 0)",
         "logsumexp": "torch.logsumexp({0}.reshape(-1), 0)",
+        "log_sigmoid": "torch.nn.functional.logsigmoid({0})",
+        "log1m_sigmoid": "torch.nn.functional.logsigmoid({-0})",
+        "log_softmax": "torch.log_softmax({0}, 0)",
         "outer": "torch.outer({0}, {1})",
         "kron": "torch.kron({0}.contiguous(), {1}.contiguous())",  # torch.kron fails on views
         "eye": "torch.eye({0})", "ones": "torch.ones({0})", "zeros": "torch.zeros({0})",
@@ -88,6 +103,8 @@ JAX = Backend(
     },
     {k: v.replace("np.", "jnp.") for k, v in NUMPY.op.items()} | {
         "softmax": "jax.nn.softmax({0})", "logsumexp": "jax.nn.logsumexp({0})",
+        "log_sigmoid": "jax.nn.log_sigmoid({0})", "log1m_sigmoid": "jax.nn.log_sigmoid({-0})",
+        "log_softmax": "jax.nn.log_softmax({0})",
     },
 )  # fmt: skip
 
@@ -119,7 +136,8 @@ class _Emitter:
     """Emits expressions; a sub-expression used more than once is bound once, inline with
     ``:=`` (one expression), or as an assignment in ``lines`` (``hoist``: function bodies)."""
 
-    def __init__(self, roots: list[E.Expr], backend: Backend, hoist: bool = False) -> None:
+    def __init__(self, roots: list[E.Expr], backend: Backend, hoist: bool = False,
+                 reserved: Iterable[str] = ()) -> None:  # fmt: skip
         self.b = backend
         self.hoist = hoist
         self.lines: list[str] = []
@@ -129,21 +147,76 @@ class _Emitter:
                 counts[id(n)] += 1
         self.shared = {i for i, c in counts.items() if c > 1}
         self.bound: dict[int, str] = {}
-        self.next = 0
+        self.taken = _names(roots) | set(reserved)
 
     def __call__(self, e: E.Expr) -> str:
         if id(e) in self.bound:
             return self.bound[id(e)]
         code = self.emit(e)
-        if id(e) in self.shared and e.size > 3:
-            self.next += 1
-            name = f"_t{self.next}"
-            self.bound[id(e)] = name
-            if self.hoist:
-                self.lines.append(f"{name} = {code}")
-                return name
-            return f"({name} := {code})"
+        if id(e) in self.shared and not _cheap(e):
+            return self.bind(e, code)
         return code
+
+    def bind(self, e: E.Expr, code: str) -> str:
+        """Name ``e`` (emitted as ``code``): the code for its first use."""
+        name = self.fresh(e)
+        self.bound[id(e)] = name
+        if self.hoist:
+            self.lines.append(f"{name} = {code}")
+            return name
+        return f"({name} := {code})"
+
+    def fresh(self, e: E.Expr) -> str:
+        """A name for ``e`` that no variable, dimension or other binding uses: ``X_inv`` for
+        the inverse of a variable, ``p`` for a softmax, else ``t1``, ``t2``…"""
+        if isinstance(e, E.Unary) and e.op == "inv" and isinstance(e.arg, E.Var):
+            base, first = f"{e.arg.name}_inv", 2
+        elif isinstance(e, E.Unary) and e.op == "softmax":
+            base, first = "p", 2
+        else:
+            base, first = "t", 1
+        candidates = itertools.chain(
+            [base] if first == 2 else [], (f"{base}{k}" for k in itertools.count(first))
+        )
+        name = next(c for c in candidates if c not in self.taken)
+        self.taken.add(name)
+        return name
+
+    def template(self, text: str, e: E.Expr, *more: str) -> str:
+        """``text`` with ``{0}`` the code of ``e`` (computed once however often it appears),
+        ``{-0}`` its negation and ``{1}``, ``{2}``… the ``more`` arguments."""
+        uses = text.count("{0}") + text.count("{-0}")
+        code = self(e)
+        rest = code
+        if uses > 1 and not _is_name(code):
+            name = self.bound.get(id(e))
+            if name is None:  # bind it here, whether or not it is shared elsewhere
+                code = self.bind(e, code)
+                name = self.bound[id(e)]
+            rest = name
+        out = ""
+        i = 0
+        first = True
+        while i < len(text):
+            if text.startswith("{0}", i) or text.startswith("{-0}", i):
+                neg = text[i + 1] == "-"
+                piece = code if first else rest
+                first = False
+                i += 4 if neg else 3
+                if neg:
+                    piece = f"-{self.atom_code(piece)}"
+                elif (
+                    out.endswith(("(", ", ")) and text[i : i + 1] in (")", ",") and " := " in piece
+                ):
+                    piece = _unwrapped(piece)  # f(t := x), not f((t := x))
+                out += piece
+            elif text[i] == "{" and text[i + 1 : i + 2].isdigit() and text[i + 2 : i + 3] == "}":
+                out += more[int(text[i + 1]) - 1]
+                i += 3
+            else:
+                out += text[i]
+                i += 1
+        return out
 
     def atom(self, e: E.Expr) -> str:
         return self.atom_code(self(e))
@@ -159,7 +232,11 @@ class _Emitter:
         return f"({code})"
 
     def _is_atom(self, code: str) -> bool:
-        return code.replace("_", "").isalnum() or (code.startswith("(") and _balanced_call(code))
+        return (
+            code.replace("_", "").isalnum()
+            or (code.startswith("(") and _balanced_call(code))
+            or (code.startswith(self.b.prefixes) and code.endswith(")") and _balanced_call(code))
+        )
 
     def emit(self, e: E.Expr) -> str:
         if isinstance(e, E.Var):
@@ -196,10 +273,31 @@ class _Emitter:
             if e.fn == "pow":
                 assert e.param is not None
                 return f"{self.atom(e.arg)} ** {self.atom(e.param)}"
-            return self.b.fn[e.fn].format(self(e.arg))
+            if e.fn == "log" and (stable := self.stable_log(e.arg)) is not None:
+                return stable
+            return self.template(self.b.fn[e.fn], e.arg)
         if isinstance(e, E.Unary):
             return self.unary(e)
         raise E.EngineError(f"cannot write {type(e).__name__} as {self.b.name}")
+
+    def stable_log(self, a: E.Expr) -> str | None:
+        """log σ(z), log(1 − σ(z)) = log σ(−z) and log softmax(z) without overflow."""
+        op = self.b.op
+        if isinstance(a, E.Elementwise) and a.fn == "sigmoid":
+            return self.template(op["log_sigmoid"], a.arg)
+        if isinstance(a, E.Unary) and a.op == "softmax":
+            return self.template(op["log_softmax"], a.arg)
+        if isinstance(a, E.Sum) and len(a.terms) == 2:  # 1 − σ(z)
+            one, other = a.terms
+            c, rest = E.split_coef(other)
+            if (
+                (E.is_identity(one) or (isinstance(one, E.Const) and one.name == "ones"))
+                and c == -1
+                and isinstance(rest, E.Elementwise)
+                and rest.fn == "sigmoid"
+            ):
+                return self.template(op["log1m_sigmoid"], rest.arg)
+        return None
 
     def factor(self, e: E.Expr) -> str:
         code = self(e)
@@ -223,7 +321,9 @@ class _Emitter:
         if abs(e.coef) != 1:
             parts.append(self.emit(E.num(abs(e.coef))))
         for s in e.scalars:
-            if isinstance(s, E.Power) and isinstance(s.exponent, E.Num) and s.exponent.value < 0:
+            shared = id(s) in self.shared and not _cheap(s)  # computed once, used as it is
+            if isinstance(s, E.Power) and isinstance(s.exponent, E.Num) and s.exponent.value < 0 \
+                    and not shared:  # fmt: skip
                 parts.append(f"/{self.atom(E.power(s.base, E.num(-s.exponent.value)))}")
             else:
                 parts.append(self.atom(s))
@@ -249,24 +349,24 @@ class _Emitter:
         return code
 
     def unary(self, e: E.Unary) -> str:
-        a = self(e.arg)  # emitted once: a second self(e.arg) would lose its := binding
         op = self.b.op
+        a = e.arg
         match e.op:
             case "adj":
-                return f"{op['det'].format(a)} * {op['inv'].format(a)}"
+                return self.template(f"{op['det']} * {op['inv']}", a)
             case "matpow":
-                return op["matpow"].format(a, e.k)
+                return self.template(op["matpow"], a, str(e.k))
             case "diagpart":
-                return op["diag"].format(a)
+                return self.template(op["diag"], a)
             case "vec":
-                return op["vec"].format(self.atom_code(a))
+                return op["vec"].format(self.atom(a))
             case "unvec":
                 rows, cols = dim_code(e.shape.rows), dim_code(e.shape.cols)
-                return op["unvec"].format(self.atom_code(a), rows, cols)
+                return op["unvec"].format(self.atom(a), rows, cols)
             case "sumall":
-                return op["sum"].format(a)
+                return self.template(op["sum"], a)
             case name if name in op:
-                return op[name].format(a)
+                return self.template(op[name], a)
         raise E.EngineError(f"cannot write {e.op} as {self.b.name}")
 
 
@@ -284,17 +384,46 @@ def _balanced_call(code: str) -> bool:
 
 
 def _all_occurrences(root: E.Expr) -> list[E.Expr]:
-    """Every occurrence in the tree (a DAG node shared twice appears twice), top level first."""
+    """Every occurrence in the tree (a DAG node shared twice appears twice), top level first.
+    A transpose is a view, never bound: each of its occurrences counts for what is under it."""
     out: list[E.Expr] = []
     stack = [root]
     seen_children: set[int] = set()
     while stack:
         n = stack.pop()
         out.append(n)
-        if id(n) in seen_children:
+        if id(n) in seen_children and not isinstance(n, E.Transpose):
             continue  # its children were counted at its first occurrence
         seen_children.add(id(n))
         stack.extend(n.children)
+    return out
+
+
+def _cheap(e: E.Expr) -> bool:
+    """Not worth a name: a variable, a number, a constant, a differential, a transpose."""
+    if isinstance(e, E.Transpose):
+        return True
+    return not e.children and not (isinstance(e, E.Const) and not e.shape.is_scalar)
+
+
+def _unwrapped(code: str) -> str:
+    """``(t := x)`` as ``t := x`` where it is a whole call argument (valid Python there)."""
+    return code[1:-1] if code.startswith("(") and _balanced_call(code) else code
+
+
+def _is_name(code: str) -> bool:
+    return code.isidentifier()
+
+
+def _names(roots: list[E.Expr]) -> set[str]:
+    """The names the code may read: variables and dimension symbols."""
+    out: set[str] = set()
+    for root in roots:
+        for n in E.walk(root):
+            if isinstance(n, E.Var):
+                out.add(n.name)
+            out.update(n.shape.rows.syms)
+            out.update(n.shape.cols.syms)
     return out
 
 
@@ -314,9 +443,12 @@ def to_jax(e: E.Expr) -> str:
     return _Emitter([e], JAX)(e)
 
 
-def statements(exprs: list[E.Expr], backend: str) -> tuple[list[str], list[str]]:
+def statements(
+    exprs: list[E.Expr], backend: str, reserved: Iterable[str] = ()
+) -> tuple[list[str], list[str]]:
     """Code for several expressions that share sub-expressions: the assignments that bind
-    the shared parts (in order), and one expression per input."""
-    emitter = _Emitter(exprs, BACKENDS[backend], hoist=True)
+    the shared parts (in order, named apart from ``reserved`` and the expressions' names),
+    and one expression per input."""
+    emitter = _Emitter(exprs, BACKENDS[backend], hoist=True, reserved=reserved)
     codes = [emitter(e) for e in exprs]
     return emitter.lines, codes
