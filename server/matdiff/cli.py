@@ -47,7 +47,7 @@ def _check(args: argparse.Namespace) -> int:
         kind = host_kind(path)
         for d in check(text) if kind is None else check_host(text, kind):
             print(f"{path}:{d}")
-            status = 1
+            status = 1 if d.severity != "information" else status
     return status
 
 
@@ -61,6 +61,15 @@ def _derivative(args: argparse.Namespace) -> int:
         "hessian": "hessian",
     }
     kind = kinds[args.command]
+    if host_kind(args.file) == "python":
+        from matdiff import pysource
+
+        function = pysource.find(text, args.of)
+        if function is not None:
+            print(pysource.render(function, args.wrt, kind, args.emit, args.steps))
+            return 0
+    if args.emit == "code":
+        raise MatdiffError("--emit code is for the functions of a Python file (LANGUAGE.md §10)")
     print(derivatives.render(text, args.of, args.wrt, kind, args.emit, args.steps))
     return 0
 
@@ -92,7 +101,7 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("file", metavar="FILE")
         p.add_argument("--of", required=True, metavar="NAME", help="the definition")
         p.add_argument("--wrt", required=True, metavar="VAR", help="the variable")
-        p.add_argument("--emit", default="text", choices=tuple(EMITTERS))
+        p.add_argument("--emit", default="text", choices=(*EMITTERS, "code"))
         p.add_argument("--steps", action="store_true", help="show the derivation")
         p.set_defaults(run=_derivative)
     p = sub.add_parser("lsp", help="the language server, on stdin/stdout")

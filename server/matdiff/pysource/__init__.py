@@ -34,3 +34,33 @@ def model(doc: FunctionDoc) -> DocumentModel:
         got = analyze(doc.text)
         _MODELS.put(doc.text, got)
     return got
+
+
+def notes(text: str) -> list[Note]:
+    """Every diagnostic of the annotated functions of ``text``, in host offsets: the
+    reader's (shape errors, what it cannot follow) and the analysis's of each document."""
+    out: list[Note] = []
+    for doc in read(text):
+        out.extend(doc.notes)
+        if doc.derivable:
+            for d in model(doc).diagnostics:
+                start = doc.block.host_offset(d.span.start)
+                end = doc.block.host_offset(d.span.end)
+                out.append(Note(start, end, d.message, d.severity.value, d.code))
+    return sorted(out, key=lambda n: (n.start, n.end))
+
+
+def render(doc: FunctionDoc, wrt: str, kind: str, emit: str, steps: bool) -> str:
+    """What ``matdiff grad|diff|hessian model.py --of FUNCTION`` prints: the derivative of
+    the function's value by parameter ``wrt``; ``emit == "code"`` picks its framework."""
+    from matdiff.api import MatdiffError
+    from matdiff.derivatives import render as render_document
+
+    refusal = doc.refusal()
+    if refusal is not None or not doc.derivable:
+        raise MatdiffError(f"'{doc.name}' cannot be differentiated: {refusal}")
+    if wrt not in doc.arrays:
+        names = ", ".join(doc.arrays) or "none"
+        raise MatdiffError(f"'{wrt}' is not a parameter of '{doc.name}' (its parameters: {names})")
+    return render_document(doc.text, doc.definition, wrt, kind,  # type: ignore[arg-type]
+                           doc.framework if emit == "code" else emit, steps)  # fmt: skip
