@@ -9,6 +9,7 @@ from lsprotocol import types
 
 from matdiff.analysis import DocumentModel, analyze
 from matdiff.base.spans import Encoding, LineIndex, Span
+from matdiff import pysource
 from matdiff.embedded import Block, HostKind, blocks
 from matdiff.syntax import ast
 
@@ -74,6 +75,11 @@ class Snapshot:
             host = Embedding(block, index, prefix, text)
             out.append(Snapshot(uri, version, analyze(block.text), encoding,
                                 settings or Settings(), host))  # fmt: skip
+        if kind == "python":  # annotated NumPy/PyTorch/JAX functions (LANGUAGE.md §10)
+            for doc in pysource.documents_in(text):
+                host = Embedding(doc.block, index, "", text)
+                out.append(Snapshot(uri, version, pysource.model(doc), encoding,
+                                    settings or Settings(), host))  # fmt: skip
         return tuple(out)
 
     @property

@@ -51,6 +51,7 @@ class FunctionBlock(Block):
     host_ends: tuple[int, ...] = ()
     by_host: tuple[tuple[int, int, int], ...] = ()  # (host start, host end, doc start)
     by_host_starts: tuple[int, ...] = ()
+    function: FunctionDoc | None = field(default=None, compare=False, repr=False)
 
     def host_offset(self, offset: int) -> int:
         i = bisect.bisect_right(self.doc_starts, offset) - 1
@@ -1089,8 +1090,10 @@ def read_function(src: _Source, fn: ast.FunctionDef, imports: dict[str, str]) ->
     ns, ne = reader.name_range()
     last = (fn.end_lineno or fn.lineno) - 1
     end = src.line_starts[last] + len(src.lines[last])
-    return FunctionDoc(fn.name, reader.definition_name, framework, reader.parameters, block,
-                       reader.notes, reader.derivable, ns, ne, end)  # fmt: skip
+    doc = FunctionDoc(fn.name, reader.definition_name, framework, reader.parameters, block,
+                      reader.notes, reader.derivable, ns, ne, end)  # fmt: skip
+    object.__setattr__(block, "function", doc)  # the block knows its function (for features)
+    return doc
 
 
 def read(text: str) -> list[FunctionDoc]:
