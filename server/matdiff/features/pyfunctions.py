@@ -118,7 +118,7 @@ def code_actions(snap: Snapshot, doc: FunctionDoc,
     if sym is None or sym.shape is None or not sym.shape.is_scalar:
         return []
     label = codegen.LABEL[doc.framework]
-    out = []
+    out: list[types.CodeAction] = []
     for value in (False, True):
         try:
             fn = gradient_function(snap, doc, value)

@@ -7,9 +7,9 @@ from dataclasses import dataclass, field
 
 from lsprotocol import types
 
+from matdiff import pysource
 from matdiff.analysis import DocumentModel, analyze
 from matdiff.base.spans import Encoding, LineIndex, Span
-from matdiff import pysource
 from matdiff.embedded import Block, HostKind, blocks
 from matdiff.syntax import ast
 

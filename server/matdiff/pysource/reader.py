@@ -105,7 +105,7 @@ class FunctionDoc:
         return None
 
 
-class _Refused(Exception):
+class _Refused(Exception):  # noqa: N818 — a refusal, not an error
     def __init__(self, node: ast.AST, what: str) -> None:
         super().__init__(what)
         self.node = node
@@ -118,7 +118,7 @@ class _ShapeError(Exception):
         self.start, self.end, self.message = start, end, message
 
 
-class _Unknown(Exception):
+class _Unknown(Exception):  # noqa: N818 — a control signal
     """An operand whose shape is unknown (already reported): no second diagnostic."""
 
 
@@ -326,7 +326,7 @@ class _Reader:
         if isinstance(ann, ast.Name) and ann.id in ("float", "int"):
             shape: Shape = ()
             const = "const " if ann.id == "int" else ""
-        elif ann is not None and _is_jaxtyping(ann):
+        elif isinstance(ann, ast.Subscript) and _is_jaxtyping(ann):
             got = self.jaxtyping(arg, ann)
             if got is None:
                 self.names[name] = None
@@ -357,11 +357,11 @@ class _Reader:
     def jaxtyping(self, arg: ast.arg, ann: ast.Subscript) -> Shape | None:
         sl = ann.slice
         if not (isinstance(sl, ast.Tuple) and len(sl.elts) == 2):
-            self.refuse(ann, "this jaxtyping annotation (Float[ArrayType, \"dims\"])")
+            self.refuse(ann, 'this jaxtyping annotation (Float[ArrayType, "dims"])')
             return None
         typ, dims = sl.elts
         full = _qualified(typ, self.imports) or _dotted(typ) or ""
-        if full == "Array" or full.endswith(".Array") and full not in ARRAY_TYPES:
+        if full == "Array" or (full.endswith(".Array") and full not in ARRAY_TYPES):
             full = "jax.Array"
         framework = ARRAY_TYPES.get(full)
         if framework is None:
@@ -395,7 +395,7 @@ class _Reader:
             if isinstance(stmt.value, ast.Tuple):
                 raise _Refused(stmt.value, "returning a tuple")
             value = self.expr(stmt.value)
-            start, end = self.src.range(stmt)
+            start, _end = self.src.range(stmt)
             name = self.fresh(self.fn.name)
             self.definition_name = name
             ns, ne = self.name_range()
@@ -543,9 +543,12 @@ class _Reader:
         fs, fe = self.src.range(func)
         meaning = self.meaning(func)
         args = list(node.args)
-        if meaning is None and isinstance(func, ast.Attribute) and _qualified(
-            func, self.imports
-        ) is None and func.attr in METHODS:
+        if (
+            meaning is None
+            and isinstance(func, ast.Attribute)
+            and _qualified(func, self.imports) is None
+            and func.attr in METHODS
+        ):
             meaning = METHODS[func.attr]
             args = [func.value, *args]
             fs = self.op_at(self.src.range(func.value)[1], ".")
@@ -596,16 +599,17 @@ class _Reader:
             return Frag(_template("( {0} ) * ( {1} )", [a, b], at, rng), shape, src, *rng)
         if op == "/" and not b.shape:
             return Frag(_template("( {0} ) / ( {1} )", [a, b], at, rng), a.shape, src, *rng)
-        shape = _broadcast(a.shape, b.shape)
-        if shape is None:
+        broadcast = _broadcast(a.shape, b.shape)
+        if broadcast is None:
             verb = {"+": f"add {_show(a)} and {_show(b)}",
                     "-": f"subtract {_show(b)} from {_show(a)}",
                     "*": f"element-wise multiply {_show(a)} and {_show(b)}",
                     "/": f"element-wise divide {_show(a)} and {_show(b)}"}[op]  # fmt: skip
             raise _ShapeError(at[0], at[1], f"cannot {verb}: shapes differ")
         sym = {"+": "+", "-": "-", "*": ".*", "/": "./"}[op]
-        x, y = _expand(a, shape, at), _expand(b, shape, at)
-        return Frag(_template(f"( {{0}} ) {sym} ( {{1}} )", [x, y], at, rng), shape, src, *rng)
+        x, y = _expand(a, broadcast, at), _expand(b, broadcast, at)
+        toks = _template(f"( {{0}} ) {sym} ( {{1}} )", [x, y], at, rng)
+        return Frag(toks, broadcast, src, *rng)
 
     def matmul(self, a: Frag, b: Frag, at: tuple[int, int], rng: tuple[int, int]) -> Frag:
         src = self.src.snippet(*rng)
@@ -618,6 +622,7 @@ class _Reader:
         if inner_a != inner_b:
             raise _ShapeError(at[0], at[1], f"cannot multiply {_show(a)} by {_show(b)}: inner "
                               f"dimensions {inner_a} and {inner_b} differ")  # fmt: skip
+        shape: Shape
         if len(a.shape) == 2 and len(b.shape) == 2:
             t, shape = "( {0} ) * ( {1} )", (a.shape[0], b.shape[1])
         elif len(a.shape) == 2:
@@ -718,6 +723,7 @@ def _reduce(r: _Reader, meaning: str, node: ast.Call, args: list[ast.expr],
     x = r.expr(args[0])
     axis = _axis(r, node, args, len(x.shape))
     src = r.src.snippet(*rng)
+    shape: Shape
     if axis is None or len(x.shape) < 2:
         toks, shape = _template("sum ( {0} )", [x], at, rng), ()
         count = list(x.shape)
@@ -824,7 +830,7 @@ def _constant(name: str) -> Rule:
         sizes = list(args)
         if len(sizes) == 1 and isinstance(sizes[0], ast.Tuple):
             sizes = list(sizes[0].elts)
-        if name == "eye" and len(sizes) != 1 or not 1 <= len(sizes) <= 2:
+        if (name == "eye" and len(sizes) != 1) or not 1 <= len(sizes) <= 2:
             raise _Refused(node, f"'{_dotted(node.func)}' with these sizes")
         dims = [r.dim(d) for d in sizes]
         shape: Shape = (dims[0], dims[0]) if name == "eye" else tuple(dims)
@@ -844,8 +850,11 @@ def _norm(r: _Reader, meaning: str, node: ast.Call, args: list[ast.expr],
     (x,) = r.arity(node, args, 1)
     o = kw.get("ord", kw.get("p"))
     value = None if o is None else (o.value if isinstance(o, ast.Constant) else "?")
-    if value is None or (value == 2 and len(x.shape) == 1) or (value == "fro"
-                                                                and len(x.shape) == 2):
+    if (
+        value is None
+        or (value == 2 and len(x.shape) == 1)
+        or (value == "fro" and len(x.shape) == 2)
+    ):
         f = "norm2"
     elif value == 1 and len(x.shape) == 1:
         f = "norm1"
@@ -1002,10 +1011,7 @@ def _op_text(op: ast.AST) -> str:
 
 
 def _number(v: float) -> str:
-    if v == int(v) and abs(v) < 1e15:
-        text = str(int(v))
-    else:
-        text = repr(v)
+    text = str(int(v)) if v == int(v) and abs(v) < 1000000000000000.0 else repr(v)
     return text if not text.startswith("-") else f"( {text} )"
 
 
@@ -1017,7 +1023,9 @@ def _targets(stmt: ast.stmt) -> list[str]:
     if isinstance(stmt, (ast.For, ast.With)):
         return [n.id for n in ast.walk(stmt) if isinstance(n, ast.Name)
                 and isinstance(n.ctx, ast.Store)]  # fmt: skip
-    return [n.id for n in ast.walk(stmt) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)]
+    return [
+        n.id for n in ast.walk(stmt) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)
+    ]
 
 
 def _construct(stmt: ast.stmt) -> str:
@@ -1027,7 +1035,8 @@ def _construct(stmt: ast.stmt) -> str:
              ast.Expr: "an expression statement", ast.Raise: "a raise statement",
              ast.Global: "a global statement", ast.Nonlocal: "a nonlocal statement",
              ast.Delete: "a del statement", ast.Import: "an import inside the function",
-             ast.ImportFrom: "an import inside the function", ast.Match: "a match statement"}  # fmt: skip
+             ast.ImportFrom: "an import inside the function",
+             ast.Match: "a match statement"}  # fmt: skip
     return names.get(type(stmt), f"a {type(stmt).__name__} statement")
 
 
@@ -1052,7 +1061,7 @@ def _build(src: _Source, reader: _Reader) -> FunctionBlock:
     for line in range(first, last + 1):
         pieces = reader.lines.get(line, [])
         col = 0
-        chunks = []
+        chunks: list[str] = []
         for k, toks in enumerate(pieces):
             if k:
                 toks = [(";", toks[0][1], toks[0][1]), *toks]

@@ -35,23 +35,23 @@ TABLE: tuple[Entry, ...] = (
         Entry(f"elementwise:{f}", _names(_ALL, f), f"`{f}(x)`, element-wise")
         for f in ELEMENTWISE
     ),
-    Entry("elementwise:arcsin", _names(_NP, "arcsin") + ("torch.asin",), "`arcsin(x)`"),
-    Entry("elementwise:arccos", _names(_NP, "arccos") + ("torch.acos",), "`arccos(x)`"),
-    Entry("elementwise:arctan", _names(_NP, "arctan") + ("torch.atan",), "`arctan(x)`"),
+    Entry("elementwise:arcsin", (*_names(_NP, "arcsin"), "torch.asin"), "`arcsin(x)`"),
+    Entry("elementwise:arccos", (*_names(_NP, "arccos"), "torch.acos"), "`arccos(x)`"),
+    Entry("elementwise:arctan", (*_names(_NP, "arctan"), "torch.atan"), "`arctan(x)`"),
     Entry("square", _names(_ALL, "square"), "`x .^ 2`"),
     Entry("sum", _names(_ALL, "sum"),
           "`sum(X)`; with `axis`/`dim` 0 of a matrix `X' * ones(m)`, 1 or -1 `X * ones(n)`"),
     Entry("mean", _names(_ALL, "mean"), "the sum (as for `sum`) divided by the count"),
     Entry("trace", _names(_ALL, "trace"), "`tr(X)`"),
-    Entry("inv", _names(_NP, "linalg.inv") + ("torch.inverse", "torch.linalg.inv"), "`inv(X)`"),
-    Entry("det", _names(_ALL, "linalg.det") + ("torch.det",), "`det(X)`"),
+    Entry("inv", (*_names(_NP, "linalg.inv"), "torch.inverse", "torch.linalg.inv"), "`inv(X)`"),
+    Entry("det", (*_names(_ALL, "linalg.det"), "torch.det"), "`det(X)`"),
     Entry("logdet", ("torch.logdet",), "`logdet(X)`"),
-    Entry("slogdet", _names(_ALL, "linalg.slogdet") + ("torch.slogdet",),
+    Entry("slogdet", (*_names(_ALL, "linalg.slogdet"), "torch.slogdet"),
           "`slogdet(X)[1]` (or `.logabsdet`) is `logdet(X)`; the sign is not read"),
     Entry("solve", _names(_ALL, "linalg.solve"), "`solve(A, B)` is `inv(A) * B`"),
-    Entry("matmul", _names(_ALL, "matmul", "dot") + ("torch.mm", "torch.mv"),
+    Entry("matmul", (*_names(_ALL, "matmul", "dot"), "torch.mm", "torch.mv"),
           "as the operator `@`"),
-    Entry("transpose", _names(_NP, "transpose") + ("torch.t",), "`X'`"),
+    Entry("transpose", (*_names(_NP, "transpose"), "torch.t"), "`X'`"),
     Entry("outer", _names(_ALL, "outer"), "`a * b'`"),
     Entry("kron", _names(_ALL, "kron"), "`kron(A, B)`"),
     Entry("diag", _names(_ALL, "diag"),
@@ -59,7 +59,7 @@ TABLE: tuple[Entry, ...] = (
     Entry("eye", _names(_ALL, "eye"), "`eye(n)` (n a literal, `X.shape[k]` or `len(x)`)"),
     Entry("ones", _names(_ALL, "ones"), "`ones(n)`, `ones(m, n)`"),
     Entry("zeros", _names(_ALL, "zeros"), "`zeros(n)`, `zeros(m, n)`"),
-    Entry("norm", _names(_ALL, "linalg.norm") + ("torch.norm",),
+    Entry("norm", (*_names(_ALL, "linalg.norm"), "torch.norm"),
           "`norm2(x)` (vector: Euclidean; matrix: Frobenius); `ord=1` of a vector `norm1(x)`"),
     Entry("maximum", _names(_ALL, "maximum"), "`maximum(x, 0)` (or `(0, x)`) is `relu(x)`"),
     Entry("relu", ("torch.relu", "torch.nn.functional.relu", "jax.nn.relu"), "`relu(x)`"),
@@ -76,10 +76,10 @@ TABLE: tuple[Entry, ...] = (
                           "torch.nn.functional.log_softmax", "jax.nn.log_softmax"),
           "`x - logsumexp(x) * ones(n)` of a vector"),
     Entry("add", _names(_ALL, "add"), "as the operator `+`"),
-    Entry("subtract", _names(_ALL, "subtract") + ("torch.sub",), "as the operator `-`"),
-    Entry("multiply", _names(_ALL, "multiply") + ("torch.mul",), "as the operator `*`"),
-    Entry("divide", _names(_ALL, "divide") + ("torch.div",), "as the operator `/`"),
-    Entry("power", _names(_ALL, "power") + ("torch.pow",), "as the operator `**`"),
+    Entry("subtract", (*_names(_ALL, "subtract"), "torch.sub"), "as the operator `-`"),
+    Entry("multiply", (*_names(_ALL, "multiply"), "torch.mul"), "as the operator `*`"),
+    Entry("divide", (*_names(_ALL, "divide"), "torch.div"), "as the operator `/`"),
+    Entry("power", (*_names(_ALL, "power"), "torch.pow"), "as the operator `**`"),
 )  # fmt: skip
 
 # Methods of arrays (``x.sum()``, ``X.T``): method name → meaning.
@@ -116,9 +116,7 @@ ARRAY_TYPES: dict[str, str] = {
     "jaxtyping.Array": "jax",
 }
 # jaxtyping's dtype wrappers that say "real numbers".
-DTYPES = frozenset(
-    ("Float", "Float16", "Float32", "Float64", "Shaped", "Num", "Real", "Inexact")
-)
+DTYPES = frozenset(("Float", "Float16", "Float32", "Float64", "Shaped", "Num", "Real", "Inexact"))
 
 
 def markdown() -> str:

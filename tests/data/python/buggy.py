@@ -1,3 +1,4 @@
+# ruff: noqa: F722, F821 — jaxtyping shapes are strings of dimension names
 """Functions with mistakes: each `# expect:` comment gives the column and message
 start of the diagnostic matdiff reports (or `refused` for what it cannot read)."""
 
@@ -37,7 +38,10 @@ def other_call(x: Float[np.ndarray, "n"]) -> float:
     return helper(x)  # expect: 12 information: matdiff does not read the call to 'helper'
 
 
-def unannotated(x: Float[np.ndarray, "n"], A) -> float:  # expect: 44 information: matdiff does not read the parameter 'A' without a shape annotation
+def unannotated(
+    x: Float[np.ndarray, "n"],
+    A,  # expect: 5 information: matdiff does not read the parameter 'A' without a shape annotation
+) -> float:
     return x @ A @ x
 
 
