@@ -32,6 +32,7 @@ jax.config.update("jax_enable_x64", True)
 jnp = jax.numpy
 
 FILES = ("numpy_models.py", "torch_models.py", "jax_models.py")
+SHAPES = "numpy_shapes.py"
 
 
 def _module(name: str) -> ModuleType:
@@ -44,7 +45,7 @@ def _module(name: str) -> ModuleType:
 
 def _cases() -> list[Any]:
     out = []
-    for file in FILES:
+    for file in (*FILES, SHAPES):
         for doc in pysource.documents_in((DATA / file).read_text()):
             for wrt in doc.arrays:
                 out.append(pytest.param(file, doc.name, wrt, id=f"{file}:{doc.name}:{wrt}"))
@@ -136,6 +137,8 @@ def test_every_corpus_function_is_read() -> None:
         assert all(d.derivable for d in docs), [(d.name, d.notes) for d in docs]
         names[file] = {d.name for d in docs}
         assert {d.framework for d in docs} == {file.split("_")[0]}
+    shapes = pysource.documents_in((DATA / SHAPES).read_text())
+    assert len(shapes) == 10 and all(d.derivable for d in shapes), [d.notes for d in shapes]
     models = {"least_squares", "ridge", "logistic", "softmax_xent", "gaussian_nll", "mlp",
               "factorisation"}  # fmt: skip
     for file in FILES:
@@ -165,7 +168,7 @@ def test_buggy_functions_are_reported_in_place_and_refused() -> None:
         assert not doc.derivable
         assert doc.text.strip() == ""  # nothing is offered to derive
         with pytest.raises(MatdiffError, match="cannot be differentiated"):
-            pysource.render(doc, doc.arrays[0], "gradient", "numpy", steps=False)
+            pysource.render(doc, doc.parameters[0][0], "gradient", "numpy", steps=False)
 
 
 def test_a_reassigned_name_reads_in_order() -> None:

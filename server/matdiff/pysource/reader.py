@@ -244,6 +244,7 @@ class _Reader:
                 self.used.add(node.arg)
         self.lines: dict[int, list[list[Tok]]] = {}
         self.parameters: list[tuple[str, Shape | None]] = []
+        self.size_names: dict[str, str] = {}  # Python local → the size it holds
 
     # ------------------------------------------------------------------ notes
 
@@ -379,6 +380,10 @@ class _Reader:
             if p in RESERVED or (p in self.names and self.names[p] is not None):
                 self.refuse(dims, f"the dimension name '{p}' (also a parameter or a matdiff name)")
                 return None
+        if len(parts) == 2 and "1" in parts:
+            self.refuse(dims, "a 2-D array with a dimension of size 1 (matdiff would read it as "
+                        "a vector, and its gradient would lose an axis)")  # fmt: skip
+            return None
         if len(parts) > 2:
             self.refuse(dims, f"an array of {len(parts)} dimensions (vectors and matrices only)")
             return None
@@ -403,6 +408,8 @@ class _Reader:
             self.result_shape = value.shape
             return True
         target: ast.expr
+        if isinstance(stmt, ast.Assign) and self.sizes(stmt):
+            return False
         if isinstance(stmt, ast.Assign):
             if len(stmt.targets) != 1 or not isinstance(stmt.targets[0], ast.Name):
                 raise _Refused(stmt, "this assignment (one name = expression)")
@@ -434,7 +441,30 @@ class _Reader:
         eq = self.op_at(e, "=") if not isinstance(stmt, ast.AugAssign) else e
         self.emit(stmt, [(name, s, e), ("=", eq, eq + 1), *value.toks])
         self.names[target.id] = (name, value.shape)
+        size = value.toks[0][0] if len(value.toks) == 1 else ""
+        if size in self.dims or size.isdigit():
+            self.size_names[target.id] = size  # n = X.shape[0]: a size, usable in eye(n)
+        else:
+            self.size_names.pop(target.id, None)
         return False
+
+    def sizes(self, stmt: ast.Assign) -> bool:
+        """``m, n = W.shape``: the names are the array's dimensions (numbers in matdiff)."""
+        if not (len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Tuple)
+                and isinstance(stmt.value, ast.Attribute) and stmt.value.attr == "shape"):  # fmt: skip
+            return False
+        arr = self.expr(stmt.value.value)
+        targets = stmt.targets[0].elts
+        if len(targets) != len(arr.shape) or not all(isinstance(t, ast.Name) for t in targets):
+            raise _Refused(stmt, f"unpacking the shape {words(arr.shape)} into {len(targets)} names")
+        for t, dim in zip(targets, arr.shape, strict=True):
+            assert isinstance(t, ast.Name)
+            name = self.fresh(t.id)
+            s, e = self.src.range(t)
+            self.emit(stmt, [(name, s, e), ("=", e, e), (dim, *self.src.range(stmt.value))])
+            self.names[t.id] = (name, ())
+            self.size_names[t.id] = dim
+        return True
 
     def name_range(self) -> tuple[int, int]:
         line = self.src.lines[self.fn.lineno - 1]
@@ -530,6 +560,9 @@ class _Reader:
         raise _Refused(node, _expression(node))
 
     def meaning(self, func: ast.expr) -> str | None:
+        root = _dotted(func)
+        if root is not None and root.split(".")[0] in self.names:
+            return None  # a local or a parameter shadows the module
         full = _qualified(func, self.imports)
         if full is not None:
             return BY_NAME.get(full)
@@ -652,7 +685,9 @@ class _Reader:
         return Frag(_template("logdet ( {0} )", [x], at, rng), (), self.src.snippet(*rng), *rng)
 
     def dim(self, node: ast.expr) -> str:
-        """A size: an integer literal, ``X.shape[k]`` or ``len(x)``."""
+        """A size: an integer literal, ``X.shape[k]``, ``len(x)``, or a local holding one."""
+        if isinstance(node, ast.Name) and node.id in self.size_names:
+            return self.size_names[node.id]
         if isinstance(node, ast.Constant) and isinstance(node.value, int) and node.value > 0:
             return str(node.value)
         if (isinstance(node, ast.Subscript) and isinstance(node.value, ast.Attribute)
@@ -667,8 +702,8 @@ class _Reader:
             arr = self.expr(node.args[0])
             if arr.shape:
                 return arr.shape[0]
-        raise _Refused(node, f"the size {ast.unparse(node)} (write a literal, X.shape[k] or "
-                       "len(x))")  # fmt: skip
+        raise _Refused(node, f"the size {ast.unparse(node)} (write a literal, X.shape[k], "
+                       "len(x) or a name set to one)")  # fmt: skip
 
 
 def _axis(reader: _Reader, node: ast.Call, args: list[ast.expr], ndim: int) -> int | None:

@@ -4,6 +4,7 @@ start of the diagnostic matdiff reports (or `refused` for what it cannot read)."
 
 import numpy as np
 from jaxtyping import Float
+from scipy import special
 
 
 def wrong_product(W: Float[np.ndarray, "m n"], x: Float[np.ndarray, "m"]) -> float:
@@ -53,3 +54,22 @@ def branch(x: Float[np.ndarray, "n"], c: float) -> float:
 
 def helper(x: Float[np.ndarray, "n"]) -> float:
     return np.sum(x)
+
+
+def column_matrix(
+    c: Float[np.ndarray, "m 1"],  # expect: 26 information: matdiff does not read a 2-D array
+) -> float:
+    return np.sum(c)
+
+
+def axis_of_softmax(X: Float[np.ndarray, "m n"]) -> float:
+    p = special.softmax(X, axis=0)  # expect: 9 information: matdiff does not read softmax over
+    return np.sum(p)
+
+
+def broadcast_mismatch(X: Float[np.ndarray, "m n"], v: Float[np.ndarray, "m"]) -> float:
+    return np.sum(X * v)  # expect: 21 error: cannot element-wise multiply X (m×n) and v (m)
+
+
+def matmul_scalar(x: Float[np.ndarray, "n"], a: float) -> float:
+    return np.sum(a @ x)  # expect: 21 error: cannot multiply a (scalar) by x (n) with '@'
