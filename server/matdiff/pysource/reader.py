@@ -19,10 +19,12 @@ from __future__ import annotations
 import ast
 import bisect
 import keyword
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from matdiff.base.language import RESERVED
+from matdiff.base.lru import Lru
 from matdiff.embedded import Block
 from matdiff.pysource.table import ARRAY_TYPES, BY_NAME, DTYPES, METHODS, OPERATORS
 
@@ -94,6 +96,28 @@ class FunctionDoc:
     def arrays(self) -> list[str]:
         """The parameters one can differentiate by (arrays and float scalars)."""
         return [p for p, shape in self.parameters if shape is not None]
+
+    def shifted(self, delta: int) -> FunctionDoc:
+        """The same function, ``delta`` characters further down its file."""
+        if delta == 0:
+            return self
+        b = self.block
+
+        def move(xs: tuple[int, ...]) -> tuple[int, ...]:
+            return tuple(x + delta for x in xs)
+
+        block = FunctionBlock(
+            b.text, b.starts, move(b.hosts), b.doc_starts, b.doc_ends, move(b.host_starts),
+            move(b.host_ends), tuple((hs + delta, he + delta, ds) for hs, he, ds in b.by_host),
+            move(b.by_host_starts),
+        )  # fmt: skip
+        notes = [Note(n.start + delta, n.end + delta, n.message, n.severity, n.code)
+                 for n in self.notes]  # fmt: skip
+        doc = FunctionDoc(self.name, self.definition, self.framework, self.parameters, block,
+                          notes, self.derivable, self.name_start + delta, self.name_end + delta,
+                          self.end + delta)  # fmt: skip
+        object.__setattr__(block, "function", doc)
+        return doc
 
     def refusal(self) -> str | None:
         """Why no derivative is offered, or None."""
@@ -186,9 +210,12 @@ def _dotted(node: ast.expr) -> str | None:
 
 
 def imports_of(tree: ast.Module) -> dict[str, str]:
-    """Local name → the fully qualified name it stands for."""
+    """Local name → the fully qualified name it stands for (the module's own imports, also
+    under ``if``/``try`` at the top level)."""
     out: dict[str, str] = {}
-    for node in ast.walk(tree):
+    todo: list[ast.stmt] = list(tree.body)
+    while todo:
+        node = todo.pop()
         if isinstance(node, ast.Import):
             for a in node.names:
                 if a.asname:
@@ -199,6 +226,12 @@ def imports_of(tree: ast.Module) -> dict[str, str]:
         elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
             for a in node.names:
                 out[a.asname or a.name] = f"{node.module}.{a.name}"
+        elif isinstance(node, ast.If | ast.Try):
+            todo.extend(node.body)
+            todo.extend(node.orelse)
+            if isinstance(node, ast.Try):
+                for h in node.handlers:
+                    todo.extend(h.body)
     return out
 
 
@@ -451,12 +484,15 @@ class _Reader:
     def sizes(self, stmt: ast.Assign) -> bool:
         """``m, n = W.shape``: the names are the array's dimensions (numbers in matdiff)."""
         if not (len(stmt.targets) == 1 and isinstance(stmt.targets[0], ast.Tuple)
-                and isinstance(stmt.value, ast.Attribute) and stmt.value.attr == "shape"):  # fmt: skip
+                and isinstance(stmt.value, ast.Attribute)
+                and stmt.value.attr == "shape"):  # fmt: skip
             return False
         arr = self.expr(stmt.value.value)
         targets = stmt.targets[0].elts
         if len(targets) != len(arr.shape) or not all(isinstance(t, ast.Name) for t in targets):
-            raise _Refused(stmt, f"unpacking the shape {words(arr.shape)} into {len(targets)} names")
+            raise _Refused(
+                stmt, f"unpacking the shape {words(arr.shape)} into {len(targets)} names"
+            )
         for t, dim in zip(targets, arr.shape, strict=True):
             assert isinstance(t, ast.Name)
             name = self.fresh(t.id)
@@ -1140,17 +1176,82 @@ def read_function(src: _Source, fn: ast.FunctionDef, imports: dict[str, str]) ->
     return doc
 
 
+# (function source, its first line, the file's imports) → (the function read, its offset)
+_READ: Lru[tuple[str, int, tuple[tuple[str, str], ...]], tuple[FunctionDoc, int]] = Lru(1024)
+
+
 def read(text: str) -> list[FunctionDoc]:
-    """Every annotated top-level function of a Python file, read (a file that does not parse
-    has none: Python's own tools report that)."""
-    try:
-        tree = ast.parse(text)
-    except (SyntaxError, ValueError, RecursionError):
-        return []
-    imports = imports_of(tree)
+    """Every annotated top-level function of a Python file, read.  The file is read as its
+    top-level statements, each parsed on its own and kept while its text and line stay the
+    same, and a function whose text, line and imports are unchanged is not read again: an
+    edit costs the statement it touched.  A statement that does not parse (being typed) is
+    skipped; the rest of the file is still read."""
+    trees = _chunks(text)
+    imports: dict[str, str] = {}
+    for tree in trees:
+        imports.update(imports_of(tree))
+    key_imports = tuple(sorted(imports.items()))
     src = _Source(text)
     out = []
-    for node in tree.body:
-        if isinstance(node, ast.FunctionDef) and is_annotated(node):
-            out.append(read_function(src, node, imports))
+    for tree in trees:
+        for node in tree.body:
+            if isinstance(node, ast.FunctionDef) and is_annotated(node):
+                start = src.line_starts[node.lineno - 1]
+                last = (node.end_lineno or node.lineno) - 1
+                end = src.line_starts[last] + len(src.lines[last])
+                key = (text[start:end], node.lineno, key_imports)
+                got = _READ.get(key)
+                if got is None:
+                    doc = read_function(src, node, imports)
+                    _READ.put(key, (doc, start))
+                else:
+                    doc = got[0].shifted(start - got[1])
+                out.append(doc)
+    return out
+
+
+_PARSED: Lru[tuple[str, int], ast.Module | bool] = Lru(4096)  # False: does not parse
+_TRIPLE = re.compile(r"\"\"\"|'''")
+
+
+def _chunks(text: str) -> list[ast.Module]:
+    """The top-level functions and imports of a file, each parsed on its own (and kept by its
+    text and line).  A top-level statement starts on a line that starts with neither a space,
+    ``#`` nor a closing bracket, outside a triple-quoted string; decorators go with their
+    ``def``."""
+    lines = text.split("\n")
+    starts: list[int] = []
+    quote: str | None = None
+    decorated = False  # the last start is a decorator: its def is not a start
+    for i, line in enumerate(lines):
+        if quote is None and line[:1] not in ("", " ", "\t", "#", ")", "]", "}"):
+            if not decorated:
+                starts.append(i)
+            decorated = line.startswith("@")
+        if '"""' in line or "'''" in line:
+            for m in _TRIPLE.finditer(line):
+                if quote is None:
+                    quote = m.group()
+                elif quote == m.group():
+                    quote = None
+    out = []
+    for k, first in enumerate(starts):
+        head = lines[first]
+        if not head.startswith(("def ", "@", "import ", "from ", "if ", "try:")):
+            continue
+        end = starts[k + 1] if k + 1 < len(starts) else len(lines)
+        chunk = "\n".join(lines[first:end])
+        if head.startswith(("if ", "try:")) and "import" not in chunk:
+            continue
+        key = (chunk, first)
+        tree = _PARSED.get(key)
+        if tree is None:
+            try:
+                tree = ast.parse(chunk)
+                ast.increment_lineno(tree, first)
+            except (SyntaxError, ValueError, RecursionError):
+                tree = False
+            _PARSED.put(key, tree)
+        if isinstance(tree, ast.Module):
+            out.append(tree)
     return out
