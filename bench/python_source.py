@@ -17,7 +17,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from lsp import Client, pct  # noqa: E402 — the stdio client of bench/lsp.py
+from lsp import Client, pct  # the stdio client of bench/lsp.py
 
 URI = "file:///bench/models.py"
 HEADER = '''\
@@ -38,7 +38,12 @@ FOOTER = """
 # gradient of each function is on the hover of its name, and the code
 # actions on its def line insert a gradient function in its framework.
 # ----------------------------------------------------------------------
-# (padding, as a real module has: helpers, comments, blank lines)
+
+
+def batches_{i}(data, size=32):
+    '''Plain Python beside the models (not annotated: matdiff leaves it alone).'''
+    for start in range(0, len(data), size):
+        yield data[start : start + size]
 
 """
 MODELS = [
@@ -105,7 +110,7 @@ def document(functions: int) -> tuple[str, list[int], list[int]]:
         for j, line in enumerate(body.split("\n")):
             if f" {i % 7 + 1}" in line and "return" in line:
                 edits.append(start + j)
-        text += body + FOOTER
+        text += body + FOOTER.format(i=i)
     return text, names, edits
 
 

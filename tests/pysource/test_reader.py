@@ -49,7 +49,7 @@ def test_an_edit_above_moves_the_functions_and_a_syntax_error_hides_only_its_sta
         assert doc.name_start == old.name_start + shift
         assert doc.block.host_offset(0) >= 0
         # every token maps to the same text in the file as before the edit
-        for ds, hs, he in zip(doc.block.doc_starts, doc.block.host_starts, doc.block.host_ends,
+        for _ds, hs, he in zip(doc.block.doc_starts, doc.block.host_starts, doc.block.host_ends,
                               strict=True):  # fmt: skip
             assert edited[hs:he] == text[hs - shift : he - shift]
             assert doc.block.block_offset(hs) is not None or hs == he
