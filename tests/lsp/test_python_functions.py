@@ -104,3 +104,37 @@ async def test_functions_in_a_python_file(client: LanguageClient) -> None:
     none = await client.text_document_hover_async(types.HoverParams(
         text_document=doc(URI), position=position(PY, PY.index("def bad") + 1, enc)))  # fmt: skip
     assert none is None  # `def` itself is Python's business
+
+
+async def test_python_keeps_completion_outline_and_renames(client: LanguageClient) -> None:
+    """In a function's body matdiff adds shapes as inlay hints and leaves completion,
+    the outline, navigation and renaming to Python's own language server."""
+    enc = client.encoding  # type: ignore[attr-defined]
+    uri = "file:///tmp/functions2.py"
+    client.text_document_did_open(types.DidOpenTextDocumentParams(
+        text_document=types.TextDocumentItem(uri=uri, language_id="python", version=1,
+                                             text=PY)))  # fmt: skip
+    await published(client, uri, 1)
+    at = position(PY, PY.index("r = W @ x") + 4, enc)
+    items = await client.text_document_completion_async(
+        types.CompletionParams(text_document=doc(uri), position=at)
+    )
+    assert items is None or not (items.items if isinstance(items, types.CompletionList) else items)
+    symbols = await client.text_document_document_symbol_async(
+        types.DocumentSymbolParams(text_document=doc(uri))
+    )
+    assert not symbols
+    rename = await client.text_document_prepare_rename_async(
+        types.PrepareRenameParams(text_document=doc(uri), position=at)
+    )
+    assert rename is None
+    everything = types.Range(
+        start=types.Position(line=0, character=0), end=types.Position(line=30, character=0)
+    )
+    hints = await client.text_document_inlay_hint_async(
+        types.InlayHintParams(text_document=doc(uri), range=everything)
+    )
+    assert hints is not None
+    assert [(h.position, h.label) for h in hints] == [
+        (position(PY, PY.index("r = W @ x") + 1, enc), ": m×1")
+    ]

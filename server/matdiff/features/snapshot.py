@@ -86,6 +86,12 @@ class Snapshot:
     def text(self) -> str:
         return self.model.text
 
+    @property
+    def python_function(self) -> bool:
+        """A document read from an annotated Python function: Python's own language server
+        completes, navigates and renames there; matdiff answers hovers and code actions."""
+        return self.host is not None and getattr(self.host.block, "function", None) is not None
+
     def line_col(self, offset: int) -> tuple[int, int]:
         """The client's line and column of a document offset."""
         if self.host is not None:
