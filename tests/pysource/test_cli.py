@@ -24,6 +24,10 @@ def loss(W: Float[torch.Tensor, "m n"], x: Float[torch.Tensor, "n"]) -> torch.Te
 
 def looped(x: Float[torch.Tensor, "n"]) -> torch.Tensor:
     return x[0]
+
+
+def vec(W: Float[torch.Tensor, "m n"], x: Float[torch.Tensor, "n"]) -> torch.Tensor:
+    return W @ x
 """
 
 
@@ -62,6 +66,11 @@ def test_grad_refuses_what_it_cannot_read_and_unknown_parameters(tmp_path: Path)
     run = matdiff("grad", str(path), "--of", "loss", "--wrt", "y")
     assert run.returncode == 2
     assert "'y' is not a parameter of 'loss' (its parameters: W, x)" in run.stderr
+    run = matdiff("grad", str(path), "--of", "vec", "--wrt", "x")
+    assert run.returncode == 2
+    assert "'vec' returns an array (m×1), not a scalar; gradient needs" in run.stderr
+    run = matdiff("diff", str(path), "--of", "vec", "--wrt", "x")
+    assert (run.returncode, run.stdout) == (0, "W\n")
     doc = tmp_path / "f.matdiff"
     doc.write_text("x : vector(n)\nf = x'*x\n", encoding="utf-8")
     run = matdiff("grad", str(doc), "--of", "f", "--wrt", "x", "--emit", "code")

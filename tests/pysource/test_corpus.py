@@ -138,7 +138,7 @@ def test_every_corpus_function_is_read() -> None:
         names[file] = {d.name for d in docs}
         assert {d.framework for d in docs} == {file.split("_")[0]}
     shapes = pysource.documents_in((DATA / SHAPES).read_text())
-    assert len(shapes) == 10 and all(d.derivable for d in shapes), [d.notes for d in shapes]
+    assert len(shapes) == 11 and all(d.derivable for d in shapes), [d.notes for d in shapes]
     models = {"least_squares", "ridge", "logistic", "softmax_xent", "gaussian_nll", "mlp",
               "factorisation"}  # fmt: skip
     for file in FILES:

@@ -62,5 +62,10 @@ def render(doc: FunctionDoc, wrt: str, kind: str, emit: str, steps: bool) -> str
     if wrt not in doc.arrays:
         names = ", ".join(doc.arrays) or "none"
         raise MatdiffError(f"'{wrt}' is not a parameter of '{doc.name}' (its parameters: {names})")
+    sym = model(doc).symbols.get(doc.definition)
+    if kind != "numerator" and sym is not None and sym.shape is not None \
+            and not sym.shape.is_scalar:  # fmt: skip
+        raise MatdiffError(f"'{doc.name}' returns an array ({sym.shape}), not a scalar; {kind} "
+                           "needs a scalar function — use diff")  # fmt: skip
     return render_document(doc.text, doc.definition, wrt, kind,  # type: ignore[arg-type]
                            doc.framework if emit == "code" else emit, steps)  # fmt: skip

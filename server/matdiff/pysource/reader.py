@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from matdiff.base.language import RESERVED
 from matdiff.base.lru import Lru
 from matdiff.embedded import Block
-from matdiff.pysource.table import ARRAY_TYPES, BY_NAME, DTYPES, METHODS, OPERATORS
+from matdiff.pysource.table import ARRAY_TYPES, BY_NAME, CONSTANTS, DTYPES, METHODS, OPERATORS
 
 Shape = tuple[str, ...]  # NumPy's: () a scalar, (n,) a vector, (m, n) a matrix
 Tok = tuple[str, int, int]  # matdiff text, host start, host end
@@ -580,6 +580,11 @@ class _Reader:
                 return self.transpose(inner, (dot, e), (s, e))
             if node.attr == "logabsdet" and isinstance(node.value, ast.Call):
                 return self.logdet(node.value, (s, e))
+            value = CONSTANTS.get(self.qualified(node) or "")
+            if value is not None:
+                f = self.frag(node, [(_number(value), s, e)], ())
+                f.number = value
+                return f
             raise _Refused(node, f"the attribute '.{node.attr}'")
         if isinstance(node, ast.Subscript):
             idx = node.slice
@@ -594,6 +599,14 @@ class _Reader:
                 return self.frag(node, [(self.dim(node), s, e)], ())
             return self.call(node)
         raise _Refused(node, _expression(node))
+
+    def qualified(self, node: ast.expr) -> str | None:
+        """The fully qualified name of ``np.sum`` and the like, unless a local or a parameter
+        shadows the module."""
+        root = _dotted(node)
+        if root is not None and root.split(".")[0] in self.names:
+            return None
+        return _qualified(node, self.imports)
 
     def meaning(self, func: ast.expr) -> str | None:
         root = _dotted(func)
@@ -849,6 +862,9 @@ def _binary_rule(op: str) -> Rule:
              at: tuple[int, int], rng: tuple[int, int]) -> Frag:  # fmt: skip
         r.keywords(node, ())
         a, b = r.arity(node, args, 2)
+        dot = (_dotted(node.func) or "").endswith("dot")
+        if op == "@" and dot and (not a.shape or not b.shape):
+            return r.binary("*", a, b, at, rng)  # np.dot of a scalar scales
         return r.binary(op, a, b, at, rng)
 
     return rule

@@ -11,6 +11,7 @@ as F``, ``from scipy.special import expit``, …), so ``np.sum`` and ``jnp.sum``
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 _NP = ("numpy", "jax.numpy")  # the NumPy API, as NumPy and jax.numpy spell it
@@ -82,6 +83,12 @@ TABLE: tuple[Entry, ...] = (
     Entry("power", (*_names(_ALL, "power"), "torch.pow"), "as the operator `**`"),
 )  # fmt: skip
 
+# Constants: the number each stands for.
+CONSTANTS: dict[str, float] = {
+    **{f"{p}.pi": math.pi for p in (*_ALL, "math")},
+    **{f"{p}.e": math.e for p in (*_ALL, "math")},
+}
+
 # Methods of arrays (``x.sum()``, ``X.T``): method name → meaning.
 METHODS: dict[str, str] = {
     **{f: f"elementwise:{f}" for f in ELEMENTWISE},
@@ -125,6 +132,7 @@ def markdown() -> str:
     for e in TABLE:
         names = ", ".join(f"`{n}`" for n in e.names)
         lines.append(f"| {names} | {e.doc} |")
-    lines += ["", "Methods: " + ", ".join(f"`x.{m}()`" for m in METHODS) + ", and `X.T`.",
+    lines += ["", "Constants: " + ", ".join(f"`{c}`" for c in CONSTANTS) + ".",
+              "", "Methods: " + ", ".join(f"`x.{m}()`" for m in METHODS) + ", and `X.T`.",
               "", "Operators: " + ", ".join(f"`{o}`" for o in OPERATORS) + "."]  # fmt: skip
     return "\n".join(lines) + "\n"

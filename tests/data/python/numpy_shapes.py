@@ -59,3 +59,8 @@ def elementwise(x: Float[np.ndarray, "n"]) -> float:
     s = np.sin(x) * np.cos(x) + np.abs(x) + np.sqrt(1 + x**2) + np.square(x) + abs(x)
     s += np.arctan(x)
     return np.sum(s) + np.sum(np.maximum(0, x) + np.maximum(x, 0.0))
+
+
+def gaussian_constants(x: Float[np.ndarray, "n"], s: float) -> float:
+    n = len(x)
+    return 0.5 * n * np.log(2 * np.pi * s**2) + np.dot(x, x) / (2 * s**2) + np.dot(2.0, s)
