@@ -13,7 +13,7 @@ from matdiff.pysource.reader import FunctionBlock, FunctionDoc, Note, read
 
 __all__ = ["FunctionBlock", "FunctionDoc", "Note", "documents_in", "find", "model"]
 
-_MODELS: Lru[str, DocumentModel] = Lru(512)
+_MODELS: Lru[str, DocumentModel] = Lru(256)
 
 
 def documents_in(text: str) -> list[FunctionDoc]:

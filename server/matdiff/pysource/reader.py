@@ -1193,48 +1193,79 @@ def read_function(src: _Source, fn: ast.FunctionDef, imports: dict[str, str]) ->
 
 
 # (function source, its first line, the file's imports) → (the function read, its offset)
-_READ: Lru[tuple[str, int, tuple[tuple[str, str], ...]], tuple[FunctionDoc, int]] = Lru(1024)
+Imports = tuple[tuple[str, str], ...]
+# (a top-level def's text, its first line, the file's imports) → (the function read, or None
+# for one that is not annotated or does not parse; the offset it was read at)
+_READ: Lru[tuple[str, int, Imports], tuple[FunctionDoc | None, int]] = Lru(1024)
+_IMPORTS: Lru[str, Imports] = Lru(256)  # an import statement's text → what it imports
+_TRIPLE = re.compile(r"\"\"\"|'''")
 
 
 def read(text: str) -> list[FunctionDoc]:
     """Every annotated top-level function of a Python file, read.  The file is read as its
-    top-level statements, each parsed on its own and kept while its text and line stay the
-    same, and a function whose text, line and imports are unchanged is not read again: an
-    edit costs the statement it touched.  A statement that does not parse (being typed) is
-    skipped; the rest of the file is still read."""
-    trees = _chunks(text)
+    top-level statements, each parsed on its own; a function whose text, line and the file's
+    imports are unchanged is neither parsed nor read again, so an edit costs the statement
+    it touched.  A statement that does not parse (being typed) is skipped; the rest of the
+    file is still read."""
+    chunks = _chunks(text)
     imports: dict[str, str] = {}
-    for tree in trees:
-        imports.update(imports_of(tree))
+    for _, chunk in chunks:
+        if not chunk.startswith(("def ", "@")):
+            imports.update(_imports(chunk))
     key_imports = tuple(sorted(imports.items()))
-    src = _Source(text)
+    src: _Source | None = None
     out = []
-    for tree in trees:
-        for node in tree.body:
-            if isinstance(node, ast.FunctionDef) and is_annotated(node):
-                start = src.line_starts[node.lineno - 1]
-                last = (node.end_lineno or node.lineno) - 1
-                end = src.line_starts[last] + len(src.lines[last])
-                key = (text[start:end], node.lineno, key_imports)
-                got = _READ.get(key)
-                if got is None:
-                    doc = read_function(src, node, imports)
-                    _READ.put(key, (doc, start))
-                else:
-                    doc = got[0].shifted(start - got[1])
-                out.append(doc)
+    offset, line = 0, 0
+    for first, chunk in chunks:
+        if not chunk.startswith(("def ", "@")):
+            continue
+        while line < first:  # the chunk's offset, counting lines from the last one
+            offset = text.index("\n", offset) + 1
+            line += 1
+        key = (chunk, first, key_imports)
+        got = _READ.get(key)
+        if got is None:
+            src = src or _Source(text)
+            doc = _read_chunk(src, chunk, first, imports)
+            _READ.put(key, (doc, offset))
+        elif got[0] is not None:
+            doc = got[0].shifted(offset - got[1])
+        else:
+            doc = None
+        if doc is not None:
+            out.append(doc)
     return out
 
 
-_PARSED: Lru[tuple[str, int], ast.Module | bool] = Lru(4096)  # False: does not parse
-_TRIPLE = re.compile(r"\"\"\"|'''")
+def _read_chunk(
+    src: _Source, chunk: str, first: int, imports: dict[str, str]
+) -> FunctionDoc | None:
+    try:
+        tree = ast.parse(chunk)
+    except (SyntaxError, ValueError, RecursionError):
+        return None
+    ast.increment_lineno(tree, first)
+    node = tree.body[-1] if tree.body else None
+    if isinstance(node, ast.FunctionDef) and is_annotated(node):
+        return read_function(src, node, imports)
+    return None
 
 
-def _chunks(text: str) -> list[ast.Module]:
-    """The top-level functions and imports of a file, each parsed on its own (and kept by its
-    text and line).  A top-level statement starts on a line that starts with neither a space,
-    ``#`` nor a closing bracket, outside a triple-quoted string; decorators go with their
-    ``def``."""
+def _imports(chunk: str) -> Imports:
+    got = _IMPORTS.get(chunk)
+    if got is None:
+        try:
+            got = tuple(imports_of(ast.parse(chunk)).items())
+        except (SyntaxError, ValueError, RecursionError):
+            got = ()
+        _IMPORTS.put(chunk, got)
+    return got
+
+
+def _chunks(text: str) -> list[tuple[int, str]]:
+    """The top-level functions and imports of a file: (first line, text).  A top-level
+    statement starts on a line that starts with neither a space, ``#`` nor a closing bracket,
+    outside a triple-quoted string; decorators go with their ``def``."""
     lines = text.split("\n")
     starts: list[int] = []
     quote: str | None = None
@@ -1259,15 +1290,5 @@ def _chunks(text: str) -> list[ast.Module]:
         chunk = "\n".join(lines[first:end])
         if head.startswith(("if ", "try:")) and "import" not in chunk:
             continue
-        key = (chunk, first)
-        tree = _PARSED.get(key)
-        if tree is None:
-            try:
-                tree = ast.parse(chunk)
-                ast.increment_lineno(tree, first)
-            except (SyntaxError, ValueError, RecursionError):
-                tree = False
-            _PARSED.put(key, tree)
-        if isinstance(tree, ast.Module):
-            out.append(tree)
+        out.append((first, chunk))
     return out
