@@ -104,6 +104,10 @@ async def test_functions_in_a_python_file(client: LanguageClient) -> None:
     none = await client.text_document_hover_async(types.HoverParams(
         text_document=doc(URI), position=position(PY, PY.index("def bad") + 1, enc)))  # fmt: skip
     assert none is None  # `def` itself is Python's business
+    why = await client.text_document_hover_async(types.HoverParams(
+        text_document=doc(URI), position=position(PY, PY.index("looped") + 1, enc)))  # fmt: skip
+    assert why is not None and isinstance(why.contents, types.MarkupContent)
+    assert "No derivative: matdiff does not read indexing" in why.contents.value
 
 
 async def test_python_keeps_completion_outline_and_renames(client: LanguageClient) -> None:

@@ -1168,6 +1168,9 @@ def _build(src: _Source, reader: _Reader) -> FunctionBlock:
     by_host = sorted(
         (hs, he, ds) for hs, he, ds in zip(hs_list, he_list, doc_starts, strict=True) if he > hs
     )
+    if not doc_starts:  # a refused function: its name still belongs to it (the hover says why)
+        ns, ne = reader.name_range()
+        by_host = [(ns, ne, 0)]
     start_host = src.line_starts[first]
     return FunctionBlock(
         "".join(text_parts), (0,), (start_host,), tuple(doc_starts), tuple(doc_ends),
