@@ -1,12 +1,17 @@
-"""The reader's own mechanics: the file read statement by statement (as a whole-file parse
-would read it), edits and syntax errors elsewhere, the offset map, and never an exception."""
+"""Mistakes reported at their place and refusals (never a derivative), and the reader's own
+mechanics: the file read statement by statement (as a whole-file parse would read it), edits
+and syntax errors elsewhere, the offset map, and never an exception."""
 
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
+import pytest
+
 from matdiff import pysource
+from matdiff.api import MatdiffError, check_host
 from matdiff.pysource import reader, table
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "python"
@@ -81,6 +86,32 @@ def test_the_reader_never_raises_on_real_python() -> None:
         for doc in pysource.documents_in(annotated):
             assert not doc.derivable or doc.text
         pysource.notes(annotated)
+
+
+_EXPECT = re.compile(r"# expect: (\d+) (error|information): (.*)$")
+
+
+def test_buggy_functions_are_reported_in_place_and_refused() -> None:
+    text = (DATA / "buggy.py").read_text()
+    expected = []
+    for k, line in enumerate(text.splitlines(), 1):
+        m = _EXPECT.search(line)
+        if m:
+            expected.append((k, int(m.group(1)), m.group(2), m.group(3)))
+    got = check_host(text, "python")
+    assert len(got) == len(expected), got
+    for d, (line, col, severity, start) in zip(got, expected, strict=True):
+        assert (d.line, d.column, d.severity) == (line, col, severity), d
+        assert d.message.startswith(start), d
+    docs = {d.name: d for d in pysource.documents_in(text)}
+    assert docs["helper"].derivable
+    for doc in docs.values():
+        if doc.name == "helper":
+            continue
+        assert not doc.derivable
+        assert doc.text.strip() == ""  # nothing is offered to derive
+        with pytest.raises(MatdiffError, match="cannot be differentiated"):
+            pysource.render(doc, doc.parameters[0][0], "gradient", "numpy", steps=False)
 
 
 def test_the_documentation_lists_the_table() -> None:
