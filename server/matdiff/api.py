@@ -77,4 +77,12 @@ def check_host(text: str, kind: HostKind) -> list[Diagnostic]:
             end = index.line_col(block.host_offset(d.span.end))
             out.append(Diagnostic(start[0] + 1, start[1] + 1, end[0] + 1, end[1] + 1,
                                   d.message, d.code, d.severity.value))  # fmt: skip
+    if kind == "python":
+        from matdiff import pysource
+
+        for n in pysource.notes(text):
+            start, end = index.line_col(n.start), index.line_col(n.end)
+            out.append(Diagnostic(start[0] + 1, start[1] + 1, end[0] + 1, end[1] + 1,
+                                  n.message, n.code, n.severity))  # fmt: skip
+        out.sort(key=lambda d: (d.line, d.column))
     return out

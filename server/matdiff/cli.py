@@ -62,7 +62,7 @@ def _check(args: argparse.Namespace) -> int:
         kind = host_kind(path)
         for d in check(text) if kind is None else check_host(text, kind):
             print(f"{path}:{d}")
-            status = 1
+            status = 1 if d.severity != "information" else status
     return status
 
 
@@ -127,6 +127,15 @@ def _derivative(args: argparse.Namespace) -> int:
 
     text = _read(args.file)
     kind = host_kind(args.file)
+    if kind == "python":
+        from matdiff import pysource
+
+        function = pysource.find(text, args.of)
+        if function is not None:
+            print(pysource.render(function, args.wrt, _KINDS[args.command], args.emit, args.steps))
+            return 0
+    if args.emit == "code":
+        raise MatdiffError("--emit code is for the functions of a Python file (docs/python.md)")
     block: Block | None = None
     if kind is not None:
         block = _pick_block(args.file, text, kind, args)
@@ -179,7 +188,7 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("file", metavar="FILE")
         p.add_argument("--of", required=True, metavar="NAME", help="the definition")
         p.add_argument("--wrt", required=True, metavar="VAR", help="the variable")
-        p.add_argument("--emit", default="text", choices=EMIT_FORMS)
+        p.add_argument("--emit", default="text", choices=(*EMIT_FORMS, "code"))
         p.add_argument("--steps", action="store_true", help="show the derivation")
         pick = p.add_mutually_exclusive_group()
         pick.add_argument(

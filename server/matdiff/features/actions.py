@@ -11,11 +11,15 @@ from matdiff.base import language
 from matdiff.base.spans import Span
 from matdiff.derivatives import EDITOR_SECONDS, cached_derivation
 from matdiff.engine.printer import to_dsl
+from matdiff.features import pyfunctions
 from matdiff.features.snapshot import Snapshot
 from matdiff.syntax import ast
 
 
 def code_actions(snap: Snapshot, params: types.CodeActionParams) -> list[types.CodeAction]:
+    function = pyfunctions.function_of(snap)
+    if function is not None:
+        return pyfunctions.code_actions(snap, function, params)
     start = snap.offset(params.range.start)
     end = snap.offset(params.range.end)
     out: list[types.CodeAction] = []

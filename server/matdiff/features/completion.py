@@ -119,6 +119,8 @@ def _dimensions(snap: Snapshot) -> list[types.CompletionItem]:
 
 
 def completion(snap: Snapshot, position: types.Position) -> types.CompletionList:
+    if snap.python_function:
+        return types.CompletionList(is_incomplete=False, items=[])
     offset = snap.offset(position)
     start, prefix = _prefix(snap, offset)
     items: list[types.CompletionItem] = []
@@ -147,6 +149,8 @@ def completion(snap: Snapshot, position: types.Position) -> types.CompletionList
 
 
 def signature_help(snap: Snapshot, position: types.Position) -> types.SignatureHelp | None:
+    if snap.python_function:
+        return None
     call = open_call(_prefix(snap, snap.offset(position))[1])
     if call is None or call[0] not in language.FUNCTIONS:
         return None

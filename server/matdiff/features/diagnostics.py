@@ -29,4 +29,24 @@ def diagnostics(snap: Snapshot) -> list[types.Diagnostic]:
                 data=dict(d.data) or None,
             )
         )
+    out.extend(python_function_notes(snap))
+    return out
+
+
+def python_function_notes(snap: Snapshot) -> list[types.Diagnostic]:
+    """The reader's notes on an annotated Python function (shape errors, what it cannot
+    follow), at their places in the Python file."""
+    block = snap.host.block if snap.host is not None else None
+    doc = getattr(block, "function", None)
+    if doc is None or snap.host is None:
+        return []
+    index, out = snap.host.index, []
+    for n in doc.notes:
+        start, end = index.line_col(n.start, snap.encoding), index.line_col(n.end, snap.encoding)
+        severity = (types.DiagnosticSeverity.Error if n.severity == "error"
+                    else types.DiagnosticSeverity.Information)  # fmt: skip
+        out.append(types.Diagnostic(
+            range=types.Range(start=types.Position(line=start[0], character=start[1]),
+                              end=types.Position(line=end[0], character=end[1])),
+            message=n.message, severity=severity, code=n.code, source="matdiff"))  # fmt: skip
     return out

@@ -11,12 +11,16 @@ from matdiff.api import MatdiffError
 from matdiff.derivatives import EDITOR_SECONDS, Derivation, cached_derivation
 from matdiff.engine.numpy_emit import to_numpy
 from matdiff.engine.printer import to_text
+from matdiff.features import pyfunctions
 from matdiff.features.nodes import innermost, name_at
 from matdiff.features.snapshot import Snapshot
 from matdiff.syntax import ast
 
 
 def hover(snap: Snapshot, position: types.Position) -> types.Hover | None:
+    function = pyfunctions.function_of(snap)
+    if function is not None and pyfunctions.on_name(snap, function, position):
+        return pyfunctions.hover(snap, function, position)
     located = snap.statement_at(snap.offset(position))
     if located is None:
         return None

@@ -26,6 +26,8 @@ class Refused(Exception):  # noqa: N818 — reads as "raise Refused(why)"
 
 
 def symbol_at(snap: Snapshot, position: types.Position) -> tuple[ast.Name, Symbol | None] | None:
+    if snap.python_function:
+        return None
     located = snap.statement_at(snap.offset(position))
     if located is None:
         return None

@@ -30,6 +30,8 @@ def inlay_hints(snap: Snapshot, range_: types.Range) -> list[types.InlayHint]:
         sym = snap.model.symbols.get(name.id)
         if sym is None or sym.span != name.span or sym.shape is None:
             continue
+        if snap.python_function and statement is snap.model.document.statements[-1]:
+            continue  # a Python function's value: its name is in the def, no hint there
         out.append(
             types.InlayHint(
                 position=at,
@@ -52,6 +54,8 @@ def _detail(sym: Symbol) -> str:
 def document_symbols(snap: Snapshot) -> list[types.DocumentSymbol]:
     """Every declared and defined name, in document order, with its shape as detail."""
     out: list[types.DocumentSymbol] = []
+    if snap.python_function:
+        return out  # Python's own outline has the function and its names
     model = snap.model
     for statement, start in zip(model.document.statements, model.starts, strict=True):
         out.extend(_statement_symbols(snap, statement, start))

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 from lsprotocol import types
 
+from matdiff import pysource
 from matdiff.analysis import DocumentModel, analyze
 from matdiff.base.spans import Encoding, LineIndex, Span
 from matdiff.embedded import Block, HostKind, blocks
@@ -74,11 +75,22 @@ class Snapshot:
             host = Embedding(block, index, prefix, text)
             out.append(Snapshot(uri, version, analyze(block.text), encoding,
                                 settings or Settings(), host))  # fmt: skip
+        if kind == "python":  # annotated NumPy/PyTorch/JAX functions (LANGUAGE.md §10)
+            for doc in pysource.documents_in(text):
+                host = Embedding(doc.block, index, "", text)
+                out.append(Snapshot(uri, version, pysource.model(doc), encoding,
+                                    settings or Settings(), host))  # fmt: skip
         return tuple(out)
 
     @property
     def text(self) -> str:
         return self.model.text
+
+    @property
+    def python_function(self) -> bool:
+        """A document read from an annotated Python function: Python's own language server
+        completes, navigates and renames there; matdiff answers hovers and code actions."""
+        return self.host is not None and getattr(self.host.block, "function", None) is not None
 
     def line_col(self, offset: int) -> tuple[int, int]:
         """The client's line and column of a document offset."""
