@@ -25,7 +25,7 @@ from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedTok
 
 from matdiff.base.diagnostics import Diagnostic
 from matdiff.base.lru import Lru
-from matdiff.base.spans import LineIndex, Span
+from matdiff.base.spans import LineIndex, Span, lone_cr_as_lf
 from matdiff.syntax import ast, fastparse
 
 _OPS = {
@@ -162,7 +162,7 @@ def split_statements(text: str) -> list[Chunk]:
 def parse(text: str) -> ParseResult:
     """Parse a whole document.  Never raises."""
     index = LineIndex(text)
-    chunks = split_statements(text)
+    chunks = split_statements(lone_cr_as_lf(text))  # a lone \r ends a line too
     statements: list[ast.Statement] = []
     diagnostics: list[Diagnostic] = []
     seen: dict[str, int] = {}
