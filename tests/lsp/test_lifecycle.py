@@ -107,6 +107,9 @@ def test_requests_before_initialize_and_after_shutdown_are_refused() -> None:
     assert answers(got) == {10: -32002, 1: "result", 11: "result", 12: "result",
                             99: "result", 13: -32600, 14: -32600}  # fmt: skip
     by_id = {r["id"]: r for r in got if "id" in r}
+    kinds = by_id[1]["result"]["capabilities"]["codeActionProvider"]["codeActionKinds"]
+    assert kinds == ["quickfix", "refactor.inline", "source.matdiff.derivative",
+                     "source.matdiff.function"]  # fmt: skip
     assert by_id[11]["result"] is None and [s["name"] for s in by_id[12]["result"]] == ["x", "y"]
     assert code == 0
 

@@ -50,11 +50,8 @@ def on_hover(ls: MatdiffServer, params: types.HoverParams) -> types.Hover | None
     return None if snap is None else hover.hover(snap, params.position)
 
 
-_ACTION_KINDS = [types.CodeActionKind.QuickFix, types.CodeActionKind.RefactorInline]
-
-
 @server.feature(
-    types.TEXT_DOCUMENT_CODE_ACTION, types.CodeActionOptions(code_action_kinds=_ACTION_KINDS)
+    types.TEXT_DOCUMENT_CODE_ACTION, types.CodeActionOptions(code_action_kinds=actions.KINDS)
 )
 @cancellable()
 def on_code_action(
