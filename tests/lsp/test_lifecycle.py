@@ -208,3 +208,22 @@ def test_a_message_at_the_limit_is_read() -> None:
     code, got, _ = run(INIT, frame(padded), symbols(2), SHUTDOWN, EXIT)
     assert answers(got) == {1: "result", 2: "result", 99: "result"}
     assert code == 0
+
+
+def test_a_lone_surrogate_is_read_without_failing() -> None:
+    """JSON can carry a lone surrogate (``"\\ud800"``); it used to fail the diagnostics (and
+    send the traceback to the client).  In UTF-16 it is one unit, so the range after it holds."""
+    text = "x : vector(n)\ny = x\ud800 + q\n"
+    tokens = message({"jsonrpc": "2.0", "id": 3, "method": "textDocument/semanticTokens/full",
+                      "params": {"textDocument": {"uri": URI}}})  # fmt: skip
+    code, got, _ = converse((INIT, 1), (INITIALIZED, None), (did_open(text), None),
+                            (symbols(2), 2), (tokens, 3), (hover(4, 1, 4), 4),
+                            (SHUTDOWN, 99), (EXIT, None))  # fmt: skip
+    assert [r for r in got if r.get("method") in ("window/logMessage", "window/showMessage")] == []
+    (published,) = [
+        r["params"] for r in got if r.get("method") == "textDocument/publishDiagnostics"
+    ]
+    starts = [d["range"]["start"] for d in published["diagnostics"]]
+    assert {"line": 1, "character": 5} in starts  # the surrogate itself: unexpected
+    assert answers(got) == {1: "result", 2: "result", 3: "result", 4: "result", 99: "result"}
+    assert code == 0
