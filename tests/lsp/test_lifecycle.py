@@ -205,7 +205,8 @@ def test_a_message_at_the_limit_is_read() -> None:
     """Up to the limit a message is read as usual (here a didOpen padded with spaces)."""
     body = did_open()
     padded = body[body.index(b"{") :].ljust(2_000_000)
-    code, got, _ = run(INIT, frame(padded), symbols(2), SHUTDOWN, EXIT)
+    zeros = b"Content-Length: 000000000000000%d\r\n\r\n" % len(padded)  # leading zeros
+    code, got, _ = run(INIT, frame(padded), zeros + padded, symbols(2), SHUTDOWN, EXIT)
     assert answers(got) == {1: "result", 2: "result", 99: "result"}
     assert code == 0
 

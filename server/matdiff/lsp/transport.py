@@ -36,7 +36,7 @@ class BoundedInput:
             return self._refuse(f"a header line longer than {MAX_HEADER} bytes")
         m = _LENGTH.match(line)
         if m:
-            digits = m.group(1)
+            digits = m.group(1).lstrip(b"0")  # (int() of thousands of digits is refused too)
             if len(digits) > len(str(self.limit)) or int(digits or 0) > self.limit:
                 shown = digits if len(digits) <= 20 else digits[:20] + b"..."
                 return self._refuse(
