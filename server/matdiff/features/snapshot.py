@@ -14,7 +14,7 @@ from matdiff.embedded import Block, HostKind, blocks
 from matdiff.syntax import ast
 
 # how messages quote a place of the document: "declared at 3:5", "defined on line 3"
-_PLACE = re.compile(r"\b(at|on line) (\d+)(?::(\d+))?\b")
+_PLACE = re.compile(r"\b(at) (\d+):(\d+)\b|\b(on line) (\d+)\b")
 
 
 @dataclass(frozen=True)
@@ -105,10 +105,11 @@ class Snapshot:
         index, block, host_index = self.model.line_index, self.host.block, self.host.index
 
         def host(m: re.Match[str]) -> str:
-            col = m.group(3)
-            offset = index.offset(int(m.group(2)) - 1, int(col or 1) - 1)
-            line, column = host_index.line_col(block.host_offset(offset))
-            return f"{m.group(1)} {line + 1}" + ("" if col is None else f":{column + 1}")
+            word, line, col = (m.group(1), m.group(2), m.group(3)) if m.group(1) else (
+                m.group(4), m.group(5), None)  # fmt: skip
+            offset = index.offset(int(line) - 1, int(col or 1) - 1)
+            at_line, at_col = host_index.line_col(block.host_offset(offset))
+            return f"{word} {at_line + 1}" + ("" if col is None else f":{at_col + 1}")
 
         return _PLACE.sub(host, message)
 
