@@ -151,8 +151,8 @@ def test_messages_quote_host_lines() -> None:
     alone = analyze("".join(line.removeprefix("# matdiff: ") + "\n"
                             for line in HOST.splitlines()[4:]))  # fmt: skip
     assert "'A' is already declared at 1:1" in [d.message for d in alone.diagnostics]
-    # only places are rewritten: block line 1 is host line 5, after the 11-character prefix
-    assert snap.places("at 1:1, on line 2, at 3, line 4") == "at 5:12, on line 6, at 3, line 4"
+    # only places are rewritten: block line 1 is host line 5, from the space after "matdiff:"
+    assert snap.places("at 1:2, on line 2, at 3, line 4") == "at 5:12, on line 6, at 3, line 4"
 
 
 @pytest.mark.parametrize("kind", ["python", "markdown"])
