@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from pathlib import PurePath
 from typing import Literal
 
+from matdiff.base.spans import lone_cr_as_lf
+
 HostKind = Literal["python", "markdown"]
 
 _PY_LINE = re.compile(r"^[ \t]*#[ \t]*matdiff:")
@@ -52,9 +54,9 @@ def host_kind(path: str) -> HostKind | None:
 
 
 def _lines(text: str) -> list[tuple[int, str]]:
-    """(offset, line without its newline) for every line of ``text``."""
+    """(offset, line without its line break) for every line of ``text`` (``\\r`` ends one too)."""
     out, pos = [], 0
-    for line in text.split("\n"):
+    for line in lone_cr_as_lf(text).split("\n"):
         out.append((pos, line))
         pos += len(line) + 1
     return out

@@ -125,3 +125,50 @@ def test_hover_on_a_rejected_definition_is_empty_not_an_error() -> None:
     assert hover.hover(snap, types.Position(line=3, character=0)) is None  # redefinition
     got = hover.hover(snap, types.Position(line=2, character=0))
     assert got is not None and "∇_x f" in got.contents.value  # type: ignore[union-attr]
+
+
+HOST = """\
+import os
+
+
+SEP = os.sep
+# matdiff: A : matrix(n, n)
+# matdiff: x : vector(n)
+# matdiff: f = x'*A*x + g
+# matdiff: g = 2
+# matdiff: A : scalar
+"""
+
+
+def test_messages_quote_host_lines() -> None:
+    """A block's own line numbers (1 to 5 here) mean nothing in the host file: every place a
+    message quotes is the host's (line 8 is ``g = 2``, column 12 after ``# matdiff: ``)."""
+    (snap,) = Snapshot.of_host("file:///m.py", HOST, "python")
+    got = {d.code: d.message for d in diagnostics.diagnostics(snap)}
+    assert got["use-before-definition"] == "'g' is used before its definition at 8:12"
+    assert got["redeclared"] == "'A' is already declared at 5:12"
+    # the same block as a document of its own says its own lines
+    alone = analyze("".join(line.removeprefix("# matdiff: ") + "\n"
+                            for line in HOST.splitlines()[4:]))  # fmt: skip
+    assert "'A' is already declared at 1:1" in [d.message for d in alone.diagnostics]
+    # only places are rewritten: block line 1 is host line 5, from the space after "matdiff:"
+    assert snap.places("at 1:2, on line 2, at 3, line 4") == "at 5:12, on line 6, at 3, line 4"
+
+
+@pytest.mark.parametrize("kind", ["python", "markdown"])
+def test_hovers_quote_host_lines(kind: str) -> None:
+    block = ["W : matrix(m, n); x : vector(n)", "r = W*x", "loss = r'*r"]
+    if kind == "python":
+        host = "\n".join(["import os", "", *(f"    # matdiff: {b}" for b in block), ""])
+    else:
+        host = "\n".join(["# Notes", "", "Some text.", "", "```matdiff", *block, "```", ""])
+    first = host.split("\n").index(next(h for h in host.split("\n") if "W : matrix" in h)) + 1
+    (snap,) = Snapshot.of_host("file:///m", host, kind)  # type: ignore[arg-type]
+    for name, line in [("W", first), ("r", first + 1), ("loss", first + 2)]:
+        at = host.index(name + " ", host.index(block[line - first]))
+        h = hover.hover(snap, _position(host, name, "utf-16", at))
+        assert h is not None
+        assert f"on line {line})" in h.contents.value, (name, h.contents.value)
+    # a name used further down quotes where it was declared
+    h = hover.hover(snap, _position(host, "W*x", "utf-16"))
+    assert h is not None and f"(declared on line {first})" in h.contents.value

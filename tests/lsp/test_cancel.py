@@ -10,7 +10,7 @@ import time
 import pytest
 
 from matdiff.engine import expr as E
-from matdiff.lsp.server import cancellable
+from matdiff.lsp.isolation import cancellable
 
 
 async def test_a_cancelled_request_stops_its_worker() -> None:

@@ -111,3 +111,37 @@ async def test_markdown_fence(client: LanguageClient) -> None:
     (d,) = await published(client, MD_URI, 1)
     assert d.range.start == position(MD, MD.index("*A"), enc)
     assert TIMEOUT > 0
+
+
+async def test_a_block_menu_and_hover_over_the_wire(client: LanguageClient) -> None:
+    """The code action kinds are declared, ``only`` is honoured, the common actions come
+    first, and a hover quotes the host file's line."""
+    enc = client.encoding  # type: ignore[attr-defined]
+    uri = "file:///tmp/menu.py"
+    text = "import os\n\n\n# matdiff: A : matrix(n, n); x : vector(n)\n# matdiff: f = x'*A*x\n"
+    _open(client, uri, "python", text)
+    assert await published(client, uri, 1) == []
+    at = position(text, text.index("f ="), enc)
+
+    async def menu(only: list[types.CodeActionKind | str] | None) -> list[types.CodeAction]:
+        got = await client.text_document_code_action_async(types.CodeActionParams(
+            text_document=doc(uri), range=types.Range(start=at, end=at),
+            context=types.CodeActionContext(diagnostics=[], only=only)))  # fmt: skip
+        assert got is not None
+        return [a for a in got if isinstance(a, types.CodeAction)]
+
+    everything = await menu(None)
+    assert [a.title for a in everything[:4]] == [
+        "Insert gradient of f by A", "Insert gradient of f by x",
+        "Insert NumPy gradient function for f by A", "Insert NumPy gradient function for f by x",
+    ]  # fmt: skip
+    bulb = await menu([types.CodeActionKind.QuickFix, types.CodeActionKind.Refactor])
+    source = await menu([types.CodeActionKind.Source])
+    assert len(bulb) == 4 and {a.title for a in bulb + source} == {a.title for a in everything}
+    assert {a.kind for a in source} == {"source.matdiff.derivative", "source.matdiff.function"}
+
+    h = await client.text_document_hover_async(
+        types.HoverParams(text_document=doc(uri), position=position(text, text.index("x'"), enc))
+    )
+    assert h is not None and isinstance(h.contents, types.MarkupContent)
+    assert "(declared on line 4)" in h.contents.value

@@ -11,7 +11,7 @@ from pygls.protocol import default_converter
 
 from matdiff.features import diagnostics, hover, outline
 from matdiff.features.snapshot import Snapshot
-from matdiff.lsp.server import converter
+from matdiff.lsp.protocol import converter
 
 DOC = "W : matrix(m, n); x : vector(n); b : vector(m)\nloss = norm2(W*x + b)^2\nr = W*x + y\n"
 

@@ -127,6 +127,9 @@ async def test_failing_feature_logs_and_server_lives_on(client: LanguageClient) 
                                context=types.CodeActionContext(diagnostics=[crafted])))  # fmt: skip
     assert got is None
     assert any("code_action failed" in m.message for m in client.log_messages)
+    # one line for the client: the traceback (with install paths) stays on the server's stderr
+    failures = [m.message for m in client.log_messages if "code_action failed" in m.message]
+    assert all("\n" not in m and "Traceback" not in m and ".py" not in m for m in failures)
     # positions far out of range are clamped, not fatal
     far = types.Position(line=10**6, character=10**6)
     assert (

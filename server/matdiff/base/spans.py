@@ -9,6 +9,7 @@ UTF-16 code units (VS Code) or UTF-8 bytes (Neovim).  Nothing else converts posi
 from __future__ import annotations
 
 import bisect
+import re
 from collections.abc import Mapping
 from typing import Literal, NamedTuple
 
@@ -51,23 +52,38 @@ def _units(text: str, encoding: Encoding) -> int:
         return len(text)
     if text.isascii():
         return len(text)
+    # a lone surrogate (JSON allows one) counts as one UTF-16 unit, three UTF-8 bytes
     if encoding == "utf-16":
-        return len(text.encode("utf-16-le")) // 2
-    return len(text.encode("utf-8"))
+        return len(text.encode("utf-16-le", "surrogatepass")) // 2
+    return len(text.encode("utf-8", "surrogatepass"))
+
+
+_BREAK = re.compile(r"\r\n?|\n")
+
+
+def lone_cr_as_lf(text: str) -> str:
+    """``text`` with each ``\\r`` not followed by ``\\n`` made a ``\\n``: the line breaks LSP
+    defines (``\\n``, ``\\r\\n``, ``\\r``) as the parser splits them.  Same length, so
+    offsets stay."""
+    return text if "\r" not in text else re.sub(r"\r(?!\n)", "\n", text)
 
 
 class LineIndex:
-    """Offsets ↔ (line, column) for one text.  Lines are split at ``\\n`` only."""
+    """Offsets ↔ (line, column) for one text.  Lines end at ``\\n``, ``\\r\\n`` or ``\\r``, the
+    line breaks of LSP (not at the other characters ``str.splitlines`` breaks at)."""
 
     __slots__ = ("_starts", "_text")
 
     def __init__(self, text: str) -> None:
         self._text = text
         starts = [0]
-        pos = text.find("\n")
-        while pos != -1:
-            starts.append(pos + 1)
-            pos = text.find("\n", pos + 1)
+        if "\r" in text:
+            starts.extend(m.end() for m in _BREAK.finditer(text))
+        else:
+            pos = text.find("\n")
+            while pos != -1:
+                starts.append(pos + 1)
+                pos = text.find("\n", pos + 1)
         self._starts = starts
 
     @property
@@ -78,9 +94,12 @@ class LineIndex:
         return self._starts[min(max(line, 0), len(self._starts) - 1)]
 
     def line_end(self, line: int) -> int:
-        """Offset of the end of ``line``, before its newline."""
+        """Offset of the end of ``line``, before its line break."""
         if line + 1 < len(self._starts):
-            return self._starts[line + 1] - 1
+            end = self._starts[line + 1] - 1
+            if self._text[end] == "\n" and end > self._starts[line] and self._text[end - 1] == "\r":
+                end -= 1
+            return end
         return len(self._text)
 
     def line_col(self, offset: int, encoding: Encoding = "utf-32") -> tuple[int, int]:

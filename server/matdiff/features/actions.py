@@ -1,5 +1,16 @@
-"""Code actions: insert derivatives as definitions, the derivation as comments, and quick
-fixes for the diagnostics that carry a fix (``Diagnostic.data``)."""
+"""Code actions: insert derivatives as definitions, the derivation as comments, gradient
+functions (in Python files), and quick fixes for the diagnostics that carry a fix
+(``Diagnostic.data``).
+
+A definition in a Python block offers up to 27 of them, so they come in order and in kinds:
+quick fixes first; then the common ones (``refactor.inline``: the gradient — or, for a
+non-scalar, the derivative — of the definition by each variable, and in Python its NumPy
+gradient function by each variable); then the rest under two ``source.*`` kinds, which VS
+Code lists under "Source Action…" rather than in the light bulb: :data:`MORE_DERIVATIVES`
+(numerator layout, Hessian, the derivation as comments) and :data:`MORE_FUNCTIONS` (NumPy by
+all variables and value-and-gradient, PyTorch, JAX).  A request's ``context.only`` is
+honoured, so every action is reachable by its kind.
+"""
 
 from __future__ import annotations
 
@@ -15,6 +26,23 @@ from matdiff.features import pyfunctions
 from matdiff.features.snapshot import Snapshot
 from matdiff.syntax import ast
 
+COMMON = types.CodeActionKind.RefactorInline
+MORE_DERIVATIVES = "source.matdiff.derivative"
+MORE_FUNCTIONS = "source.matdiff.function"
+KINDS: list[types.CodeActionKind | str] = [
+    types.CodeActionKind.QuickFix,
+    COMMON,
+    MORE_DERIVATIVES,
+    MORE_FUNCTIONS,
+]
+
+
+def _name(kind: types.CodeActionKind | str | None) -> str:
+    return kind.value if isinstance(kind, types.CodeActionKind) else str(kind)
+
+
+_ORDER = {_name(kind): k for k, kind in enumerate(KINDS)}
+
 
 def code_actions(snap: Snapshot, params: types.CodeActionParams) -> list[types.CodeAction]:
     function = pyfunctions.function_of(snap)
@@ -23,13 +51,23 @@ def code_actions(snap: Snapshot, params: types.CodeActionParams) -> list[types.C
     start = snap.offset(params.range.start)
     end = snap.offset(params.range.end)
     out: list[types.CodeAction] = []
+    for diag in params.context.diagnostics:
+        out.extend(quick_fixes(snap, diag))
     for statement in snap.model.statements_between(start, end):
         if isinstance(statement, ast.Definition):
             out.extend(derivative_actions(snap, statement))
             out.extend(function_actions(snap, statement))
-    for diag in params.context.diagnostics:
-        out.extend(quick_fixes(snap, diag))
+    out.sort(key=lambda a: _ORDER.get(_name(a.kind), len(KINDS)))  # stable: kept in order
+    only = params.context.only
+    if only:
+        wanted = [_name(k) for k in only]
+        out = [a for a in out if any(_within(_name(a.kind), w) for w in wanted)]
     return out
+
+
+def _within(kind: str, wanted: str) -> bool:
+    """Whether ``kind`` is ``wanted`` or below it (``source.matdiff.function`` ⊂ ``source``)."""
+    return kind == wanted or kind.startswith(wanted + ".")
 
 
 def fresh_name(snap: Snapshot, base: str) -> str:
@@ -76,7 +114,8 @@ def function_actions(snap: Snapshot, defn: ast.Definition) -> list[types.CodeAct
             fn = codegen.gradient_function(snap.model, of, wrt, backend, value)
         except MatdiffError:
             continue
-        out.append(types.CodeAction(title=title, kind=types.CodeActionKind.RefactorInline,
+        common = backend == "numpy" and len(wrt) == 1 and not value
+        out.append(types.CodeAction(title=title, kind=COMMON if common else MORE_FUNCTIONS,
                                     edit=_function_edit(snap, fn)))  # fmt: skip
     return out
 
@@ -102,7 +141,6 @@ def derivative_actions(snap: Snapshot, defn: ast.Definition) -> list[types.CodeA
     if sym is None or sym.shape is None or sym.statement != defn.span:
         return []
     out: list[types.CodeAction] = []
-    kind = types.CodeActionKind.RefactorInline
     for var in snap.model.depends_on(of):
         requests = [
             (
@@ -118,12 +156,13 @@ def derivative_actions(snap: Snapshot, defn: ast.Definition) -> list[types.CodeA
             requests.append(
                 ("hessian", f"hess_{of}_{var.name}", f"Insert Hessian of {of} by {var.name}")
             )
-        for what, base, title in requests:
+        for k, (what, base, title) in enumerate(requests):
             try:
                 d = cached_derivation(snap.model, of, var.name, what)  # type: ignore[arg-type]
             except MatdiffError:
                 continue
             line = f"{fresh_name(snap, base)} = {to_dsl(d.result)}"
+            kind = COMMON if k == 0 else MORE_DERIVATIVES  # the gradient, or the derivative
             out.append(
                 types.CodeAction(title=title, kind=kind, edit=_insert_after(snap, defn, line))
             )
@@ -133,7 +172,8 @@ def derivative_actions(snap: Snapshot, defn: ast.Definition) -> list[types.CodeA
             )
             comments = "\n".join(f"# {line}" for line in d.steps(EDITOR_SECONDS))
             out.append(types.CodeAction(
-                title=f"Insert derivation of {of} by {var.name} as comments", kind=kind,
+                title=f"Insert derivation of {of} by {var.name} as comments",
+                kind=MORE_DERIVATIVES,
                 edit=_insert_after(snap, defn, comments)))  # fmt: skip
         except (MatdiffError, Exception):  # noqa: BLE001 — steps are optional
             pass

@@ -22,7 +22,7 @@ def derivative(snap: Snapshot, args: dict[str, Any]) -> dict[str, Any]:
         d = cached_derivation(snap.model, name, wrt, KINDS[layout])  # type: ignore[arg-type]
         return {"text": d.emit(emit), "shape": str(d.result.shape), "layout": layout}
     except MatdiffError as exc:
-        return {"error": exc.message}
+        return {"error": snap.places(exc.message)}
 
 
 def variables(snap: Snapshot, args: dict[str, Any]) -> dict[str, Any]:

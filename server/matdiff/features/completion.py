@@ -43,7 +43,7 @@ def _prefix(snap: Snapshot, offset: int) -> tuple[int, str]:
     if located is not None and offset - located[1] <= line_start:
         start = offset - located[1] + located[0].span.start
     text = snap.text[start:offset]
-    text = re.sub(r"#[^\n]*", "", text)
+    text = re.sub(r"#[^\r\n]*", "", text)
     return start, text.rsplit(";", 1)[-1]
 
 

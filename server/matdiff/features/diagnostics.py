@@ -15,13 +15,15 @@ def diagnostics(snap: Snapshot) -> list[types.Diagnostic]:
     out = []
     for d in snap.model.diagnostics:
         related = [
-            types.DiagnosticRelatedInformation(location=snap.location(r.span), message=r.message)
+            types.DiagnosticRelatedInformation(
+                location=snap.location(r.span), message=snap.places(r.message)
+            )
             for r in d.related
         ]
         out.append(
             types.Diagnostic(
                 range=snap.range(d.span),
-                message=d.message,
+                message=snap.places(d.message),
                 severity=_SEVERITY[d.severity],
                 code=d.code,
                 source="matdiff",

@@ -18,7 +18,7 @@ from matdiff.features.snapshot import Snapshot
 from matdiff.syntax import ast
 from matdiff.syntax.printer import format_text
 
-_COMMENT = re.compile(r"#[^\n]*")
+_COMMENT = re.compile(r"#[^\r\n]*")
 
 
 def _comments(text: str) -> Counter[str]:

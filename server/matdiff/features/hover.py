@@ -52,7 +52,7 @@ def _clip(text: str, width: int = 60) -> str:
 
 def _symbol_line(snap: Snapshot, name: str) -> str:
     sym = snap.model.symbols[name]
-    line = snap.model.line_index.line_col(snap.model.position(sym))[0] + 1
+    line = snap.line_number(snap.model.position(sym))
     where = (
         "first used"
         if sym.kind == "dimension"
@@ -96,7 +96,7 @@ def _by_variable(snap: Snapshot, of: str, wrt: str, with_steps: bool = True) -> 
         try:
             d = cached_derivation(snap.model, of, wrt, kind)  # type: ignore[arg-type]
         except MatdiffError as exc:
-            blocks.append(f"- {kind}: {exc.message}")
+            blocks.append(f"- {kind}: {snap.places(exc.message)}")
             continue
         first = first or d
         label = {

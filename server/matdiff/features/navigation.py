@@ -49,7 +49,7 @@ def _touches(span: Span, offset: int) -> bool:
 
 def _broken_names(snap: Snapshot, statement: ast.Broken) -> list[ast.Name]:
     text = snap.model.source(statement.span)
-    code = re.sub(r"#[^\n]*", lambda m: " " * len(m.group()), text)
+    code = re.sub(r"#[^\r\n]*", lambda m: " " * len(m.group()), text)
     frame = statement.span.frame
     return [
         ast.Name(Span(m.start(), m.end(), frame).shift(statement.span.start), m.group())

@@ -3,6 +3,7 @@ offsets (through the negotiated position encoding)."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from lsprotocol import types
@@ -12,6 +13,9 @@ from matdiff.analysis import DocumentModel, analyze
 from matdiff.base.spans import Encoding, LineIndex, Span
 from matdiff.embedded import Block, HostKind, blocks
 from matdiff.syntax import ast
+
+# how messages quote a place of the document: "declared at 3:5", "defined on line 3"
+_PLACE = re.compile(r"\b(at) (\d+):(\d+)\b|\b(on line) (\d+)\b")
 
 
 @dataclass(frozen=True)
@@ -98,6 +102,28 @@ class Snapshot:
             host = self.host.block.host_offset(offset)
             return self.host.index.line_col(host, self.encoding)
         return self.model.line_index.line_col(offset, self.encoding)
+
+    def line_number(self, offset: int) -> int:
+        """The 1-based line of a document offset, as the user sees it: in an embedded block,
+        the host file's line."""
+        return self.line_col(offset)[0] + 1
+
+    def places(self, message: str) -> str:
+        """``message`` with the places it quotes (``at L:C``, ``on line L``: 1-based, columns in
+        characters, counted in the document) counted in the host file for an embedded
+        block, like everything else the user reads."""
+        if self.host is None:
+            return message
+        index, block, host_index = self.model.line_index, self.host.block, self.host.index
+
+        def host(m: re.Match[str]) -> str:
+            word, line, col = (m.group(1), m.group(2), m.group(3)) if m.group(1) else (
+                m.group(4), m.group(5), None)  # fmt: skip
+            offset = index.offset(int(line) - 1, int(col or 1) - 1)
+            at_line, at_col = host_index.line_col(block.host_offset(offset))
+            return f"{word} {at_line + 1}" + ("" if col is None else f":{at_col + 1}")
+
+        return _PLACE.sub(host, message)
 
     def position(self, offset: int) -> types.Position:
         line, col = self.line_col(offset)

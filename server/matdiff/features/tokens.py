@@ -166,7 +166,7 @@ def _encode(
         if not classified.tokens:
             continue
         source = snap.text[start : start + statement.span.end]
-        if snap.host is None and "\n" not in source and source.isascii():
+        if snap.host is None and source.isascii() and "\n" not in source and "\r" not in source:
             # one line of ASCII: every unit a character, so only the first token moves
             line, col = snap.line_col(start)
             first, length, kind, bits = classified.tokens[0][0], *classified.first

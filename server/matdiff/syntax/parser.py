@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING
 from matdiff.base.diagnostics import Diagnostic
 from matdiff.base.lazy import LazyModule
 from matdiff.base.lru import Lru
-from matdiff.base.spans import LineIndex, Span
+from matdiff.base.spans import LineIndex, Span, lone_cr_as_lf
 from matdiff.syntax import ast, fastparse
 
 if TYPE_CHECKING:
@@ -169,7 +169,7 @@ def split_statements(text: str) -> list[Chunk]:
 def parse(text: str) -> ParseResult:
     """Parse a whole document.  Never raises."""
     index = LineIndex(text)
-    chunks = split_statements(text)
+    chunks = split_statements(lone_cr_as_lf(text))  # a lone \r ends a line too
     statements: list[ast.Statement] = []
     diagnostics: list[Diagnostic] = []
     seen: dict[str, int] = {}

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 
-from matdiff.base.spans import LineIndex
+from matdiff.base.spans import LineIndex, lone_cr_as_lf
 from matdiff.syntax import ast
 from matdiff.syntax.parser import ParseResult, parse_statement, split_statements
 
@@ -107,6 +107,7 @@ def format_text(text: str) -> str:
     spaces before a trailing comment, no indentation) and the
     document ends with exactly one newline.
     """
+    text = lone_cr_as_lf(text)  # a lone \r ends a line too (and is written \n, as \r\n is)
     pieces: list[str] = []  # statements, ";", "\n" and comments, in order
     pos = 0
     index = LineIndex(text)

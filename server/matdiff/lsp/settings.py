@@ -1,0 +1,49 @@
+"""The ``matdiff`` settings section: read after ``initialized`` (when the client can be
+asked) and on each ``workspace/didChangeConfiguration``; a change re-analyses every open
+document."""
+
+from __future__ import annotations
+
+import logging
+
+from lsprotocol import types
+
+from matdiff.features.snapshot import Settings
+from matdiff.lsp.session import MatdiffServer, server
+
+log = logging.getLogger("matdiff.lsp")
+
+
+@server.feature(types.INITIALIZED)
+async def on_initialized(ls: MatdiffServer, params: types.InitializedParams) -> None:
+    await _load_settings(ls)
+
+
+@server.feature(types.WORKSPACE_DID_CHANGE_CONFIGURATION)
+async def on_configuration(ls: MatdiffServer, params: types.DidChangeConfigurationParams) -> None:
+    settings = params.settings
+    if isinstance(settings, dict) and isinstance(settings.get("matdiff"), dict):
+        _apply_settings(ls, settings["matdiff"])
+    else:
+        await _load_settings(ls)
+
+
+async def _load_settings(ls: MatdiffServer) -> None:
+    workspace = ls.client_capabilities.workspace
+    if not (workspace and workspace.configuration):
+        _apply_settings(ls, {})
+        return
+    try:
+        got = await ls.workspace_configuration_async(
+            types.ConfigurationParams(items=[types.ConfigurationItem(section="matdiff")])
+        )
+        _apply_settings(ls, got[0] if got else {})
+    except Exception:
+        log.exception("could not read the settings")
+        _apply_settings(ls, {})
+
+
+def _apply_settings(ls: MatdiffServer, raw: object) -> None:
+    ls.settings = Settings.from_dict(raw, ls.markdown())
+    for uri in list(ls.snapshots):
+        ls.refresh(uri)
