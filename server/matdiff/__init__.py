@@ -8,14 +8,37 @@ The Python API (LANGUAGE.md §8)::
     matdiff.diff(source, of=..., wrt=..., emit=...)           # numerator layout
     matdiff.hessian(source, of=..., wrt=..., emit=...)
 
-and ``matdiff.sympy.diff(expr, X)`` for SymPy matrix expressions (§12, ``matdiff[sympy]``).
+``matdiff.derive(source, of=..., wrt=...)`` returns every form of one derivative (for
+notebooks: ``%load_ext matdiff`` and the ``%%matdiff`` cell magic, §11), and
+``matdiff.sympy.diff(expr, X)`` for SymPy matrix expressions (§12, ``matdiff[sympy]``).
 """
 
-from matdiff.api import Diagnostic, MatdiffError, check
+from typing import Any
+
+from matdiff.api import Derived, Diagnostic, MatdiffError, check, derive
 from matdiff.derivatives import diff, grad, hessian
 
 __version__ = "0.1.0"
-__all__ = ["Diagnostic", "MatdiffError", "__version__", "check", "diff", "grad", "hessian"]
+__all__ = [
+    "Derived",
+    "Diagnostic",
+    "MatdiffError",
+    "__version__",
+    "check",
+    "derive",
+    "diff",
+    "grad",
+    "hessian",
+    "load_ipython_extension",
+]
+
+
+def load_ipython_extension(ipython: Any) -> None:
+    """``%load_ext matdiff`` in IPython or Jupyter: registers the ``%%matdiff`` cell magic
+    (LANGUAGE.md §11).  IPython is imported only here."""
+    from matdiff.jupyter import load_ipython_extension as load
+
+    load(ipython)
 
 
 def __getattr__(name: str) -> object:
