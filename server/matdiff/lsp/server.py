@@ -37,7 +37,7 @@ from pygls.protocol import LanguageServerProtocol, default_converter
 
 from matdiff import __version__
 from matdiff.base.spans import Encoding
-from matdiff.embedded import HostKind, host_kind
+from matdiff.embedded import HostKind, host_kind, notebook_cell
 from matdiff.engine import expr as E
 from matdiff.features import (
     actions,
@@ -236,6 +236,8 @@ def cancellable(
 
 
 def _host_kind(language_id: str | None, uri: str) -> HostKind | None:
+    if notebook_cell(uri) and language_id in (None, "python"):
+        return "cell"  # a %%matdiff cell, or a Python cell with # matdiff: blocks
     if language_id in ("python", "markdown"):
         return language_id  # type: ignore[return-value]
     if language_id == "matdiff":
