@@ -147,19 +147,24 @@ def derive(source: str, of: str | None = None, wrt: str | None = None,
     d = derivation(model, of, wrt, kind)  # type: ignore[arg-type]
     try:
         steps = tuple(d.steps())
-        steps_latex = _steps_latex(d)
+        latex_steps = steps_latex(d)
     except Exception as exc:  # noqa: BLE001 — no steps is a message, never a crash
         steps = (f"(no steps: {exc})", d.conclusion())
-        steps_latex = f"\\text{{{_tex_text(steps[0])}}}"
+        latex_steps = f"\\text{{{_tex_text(steps[0])}}}"
     return Derived(
         of, wrt, kind, d.emit("text"), d.emit("dsl"), d.emit("numpy"), d.emit("latex"),
-        f"{_lhs_latex(d)} = {d.emit('latex')}", d.conclusion(), steps, steps_latex,
+        equation_latex(d), d.conclusion(), steps, latex_steps,
         d.verified(),
     )  # fmt: skip
 
 
 def _name_latex(name: str) -> str:
     return name if len(name) == 1 else f"\\mathrm{{{name}}}"
+
+
+def equation_latex(d: Any) -> str:
+    """LaTeX ``lhs = rhs`` of a Derivation, the left side saying which layout it is."""
+    return f"{_lhs_latex(d)} = {d.emit('latex')}"
 
 
 def _lhs_latex(d: Any) -> str:
@@ -175,14 +180,14 @@ def _lhs_latex(d: Any) -> str:
     return f"\\frac{{\\partial \\operatorname{{vec}} {f}}}{{\\partial \\operatorname{{vec}} {x}}}"
 
 
-def _steps_latex(d: Any) -> str:
-    """The derivation as ``\\begin{aligned} … \\end{aligned}``: one step a line, its identity
-    named on the right."""
+def steps_latex(d: Any, seconds: float = 10.0) -> str:
+    """The derivation of a Derivation as ``\\begin{aligned} … \\end{aligned}``: one step a
+    line, its identity named on the right.  EngineError past ``seconds``."""
     from matdiff.engine import derive as engine_derive
     from matdiff.engine import expr as E
     from matdiff.engine.printer import to_latex
 
-    with E.Budget(10.0):
+    with E.Budget(seconds):
         steps = engine_derive.steps(d.f, d.x)
     lines = []
     for i, step in enumerate(steps):
@@ -234,15 +239,20 @@ def _unicode_latex(text: str) -> str:
 
 
 def _tex_text(text: str) -> str:
-    """Plain words for ``\\text{…}``: LaTeX specials escaped, math symbols as inline math."""
+    """Plain words for ``\\text{…}``: LaTeX specials escaped, runs of math symbols as inline
+    math."""
+    import re
+
     out = []
-    for ch in text:
-        if ch in "&%$#_{}":
-            out.append("\\" + ch)
-        elif ch in "\\^~":
-            out.append({"\\": "\\backslash ", "^": "\\hat{}", "~": "\\sim "}[ch])
-        elif ord(ch) > 127:
-            out.append(f"${_unicode_latex(ch)}$")
-        else:
-            out.append(ch)
-    return "".join(out).replace("$$", "")
+    for run in re.findall(r"[^\x00-\x7f]+|[\x00-\x7f]+", text):
+        if not run.isascii():
+            out.append(f"${_unicode_latex(run)}$")
+            continue
+        for ch in run:
+            if ch in "&%$#_{}":
+                out.append("\\" + ch)
+            elif ch in "\\^~":
+                out.append({"\\": "\\backslash ", "^": "\\hat{}", "~": "\\sim "}[ch])
+            else:
+                out.append(ch)
+    return "".join(out)

@@ -8,6 +8,7 @@ vectors are 1-D arrays.
 from __future__ import annotations
 
 import itertools
+import re
 from dataclasses import dataclass
 from fractions import Fraction
 
@@ -18,6 +19,8 @@ SUM, PROD, NEG, POW, POST, ATOM = range(6)
 
 _MARKS = "ᵀ⁻¹⁰²³⁴⁵⁶⁷⁸⁹"  # superscripts that may end a factor
 _SUP = str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻")
+# A LaTeX text ending in a superscript: ^{…} (no nested braces), ^\top, or ^x.
+_ENDS_IN_SUPERSCRIPT = re.compile(r"\^(?:\{[^{}]*\}|\\top|\w)$")
 
 
 @dataclass(frozen=True)
@@ -82,6 +85,14 @@ class Printer:
             )
         return text
 
+    def base(self, e: E.Expr) -> str:
+        """``e`` as the base of a superscript (ᵀ, ⁻¹, a power): in LaTeX, a base that already
+        ends in a superscript is braced (``{X^{-1}}^\\top``), never a double superscript."""
+        text = self.wrap(e, POST)
+        if self.s.name == "latex" and _ENDS_IN_SUPERSCRIPT.search(text):
+            return f"{{{text}}}"
+        return text
+
     def call(self, name: str, *args: str) -> tuple[str, int]:
         if self.s.name == "latex":
             fn = _LATEX_FN.get(name, f"\\operatorname{{{name}}}")
@@ -107,7 +118,7 @@ class Printer:
         if isinstance(e, E.Power):
             return self.power(e.base, e.exponent, "^")
         if isinstance(e, E.Transpose):
-            return self.wrap(e.arg, POST) + s.transpose, POST
+            return self.base(e.arg) + s.transpose, POST
         if isinstance(e, E.Hadamard):
             return self.hadamard(e)
         if isinstance(e, E.Kron):
@@ -244,7 +255,7 @@ class Printer:
 
     def power(self, base: E.Expr, exponent: E.Expr, op: str) -> tuple[str, int]:
         s = self.s
-        b = self.wrap(base, POST)
+        b = self.base(base)
         if s.name == "text" and isinstance(exponent, E.Num) and exponent.value.denominator == 1:
             k = str(exponent.value.numerator)
             return (b + k.translate(_SUP) if op == "^" else f"{b}∘{k.translate(_SUP)}"), POST
@@ -268,14 +279,12 @@ class Printer:
         if op == "inv":
             if s.name == "dsl":
                 return self.call("inv", self(a))
-            return self.wrap(a, POST) + ("⁻¹" if s.name == "text" else "^{-1}"), POST
+            return self.base(a) + ("⁻¹" if s.name == "text" else "^{-1}"), POST
         if op == "matpow":
             if s.name == "dsl":
                 return f"{self.wrap(a, POST)}^{e.k}", POW
             k = str(e.k)
-            return self.wrap(a, POST) + (
-                k.translate(_SUP) if s.name == "text" else f"^{{{k}}}"
-            ), POST
+            return self.base(a) + (k.translate(_SUP) if s.name == "text" else f"^{{{k}}}"), POST
         if op == "det" and s.name != "dsl":
             return (f"|{self(a)}|" if s.name == "text" else f"\\left|{self(a)}\\right|"), ATOM
         if op in ("norm2", "norm1") and s.name != "dsl":
