@@ -233,3 +233,25 @@ def test_notebook_derive_repr(executed: Any) -> None:
     assert result["data"]["text/latex"] == r._repr_latex_()
     assert result["data"]["text/markdown"] == r._repr_markdown_()
     assert printed.outputs[0].text == f"{r.numpy}\nTrue\n"
+
+
+def test_magic_never_shows_a_traceback(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    pytest.importorskip("IPython")
+    from matdiff import jupyter
+
+    def broken(line: str, cell: str) -> list[Any]:
+        raise RecursionError("deep")
+
+    monkeypatch.setattr(jupyter, "cell_outputs", broken)
+    jupyter.matdiff_magic("", "x : vector(n)\nf = x'*x")
+    err = capsys.readouterr().err
+    assert err == "%%matdiff: internal error (RecursionError: deep)\n"
+
+
+def test_steps_are_computed_when_asked() -> None:
+    r = derive(LSQ, of="loss", wrt="x")
+    assert "steps" not in r.__dict__
+    assert r.steps[-1] == r.conclusion and r.steps_latex.startswith("\\begin{aligned}")
+    assert "steps" in r.__dict__

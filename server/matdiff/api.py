@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from matdiff.analysis import DocumentModel, analyze
@@ -91,10 +92,10 @@ class Derived:
 
     ``text`` (Unicode math), ``dsl`` (the language), ``numpy`` (one expression), ``latex``
     (the right-hand side), ``equation`` (LaTeX ``lhs = rhs``, saying which layout),
-    ``steps`` (the derivation, one line a step naming its identity, as ``--steps`` prints),
-    ``steps_latex`` (the same as an ``aligned`` LaTeX block) and ``verified`` (whether
-    finite differences agree).  Notebooks show it as display math (``_repr_latex_``) or as
-    math with its NumPy line (``_repr_markdown_``).
+    ``verified`` (whether finite differences agree), and, computed when first asked for,
+    ``steps`` (the derivation, one line a step naming its identity, as ``--steps`` prints)
+    and ``steps_latex`` (the same as an ``aligned`` LaTeX block).  Notebooks show it as
+    display math (``_repr_latex_``) or as math with its NumPy line (``_repr_markdown_``).
     """
 
     of: str
@@ -106,9 +107,22 @@ class Derived:
     latex: str
     equation: str
     conclusion: str
-    steps: tuple[str, ...]
-    steps_latex: str
     verified: bool
+    derivation: Any = field(repr=False, compare=False)
+
+    @cached_property
+    def steps(self) -> tuple[str, ...]:
+        try:
+            return tuple(self.derivation.steps())
+        except Exception as exc:  # noqa: BLE001 — no steps is a message, never a crash
+            return (f"(no steps: {exc})", self.conclusion)
+
+    @cached_property
+    def steps_latex(self) -> str:
+        try:
+            return steps_latex(self.derivation)
+        except Exception as exc:  # noqa: BLE001 — no steps is a message, never a crash
+            return f"\\text{{{_tex_text(f'(no steps: {exc})')}}}"
 
     def __str__(self) -> str:
         return self.text
@@ -145,16 +159,9 @@ def derive(source: str, of: str | None = None, wrt: str | None = None,
             raise MatdiffError(f"name the variable: wrt= one of the variables of '{of}' ({names})")
         wrt = deps[0].name
     d = derivation(model, of, wrt, kind)  # type: ignore[arg-type]
-    try:
-        steps = tuple(d.steps())
-        latex_steps = steps_latex(d)
-    except Exception as exc:  # noqa: BLE001 — no steps is a message, never a crash
-        steps = (f"(no steps: {exc})", d.conclusion())
-        latex_steps = f"\\text{{{_tex_text(steps[0])}}}"
     return Derived(
         of, wrt, kind, d.emit("text"), d.emit("dsl"), d.emit("numpy"), d.emit("latex"),
-        equation_latex(d), d.conclusion(), steps, latex_steps,
-        d.verified(),
+        equation_latex(d), d.conclusion(), d.verified(), d,
     )  # fmt: skip
 
 

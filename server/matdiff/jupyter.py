@@ -134,7 +134,11 @@ def matdiff_magic(line: str, cell: str) -> None:
 
     from IPython.display import display
 
-    for o in cell_outputs(line, cell):
+    try:
+        outputs = cell_outputs(line, cell)
+    except Exception as exc:  # noqa: BLE001 — a cell shows a message, never a traceback
+        outputs = [_stderr(f"%%matdiff: internal error ({type(exc).__name__}: {exc})")]
+    for o in outputs:
         if o.kind == "stderr":
             sys.stderr.write(o.data["text/plain"])
             sys.stderr.flush()
