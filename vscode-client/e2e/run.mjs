@@ -8,6 +8,7 @@
 // message, hovers `loss` and reads the derivative, applies "Insert gradient of loss by W",
 // saves, opens "Show derivative of … by …" and checks that the panel typesets the gradient,
 // the numerator layout and the steps with the bundled KaTeX (and that a copy link copies),
+// checks the matdiff block of a Python file and the %%matdiff cell of a notebook,
 // and hands the hover text, the saved file and the panel's NumPy line to e2e/check.py, which
 // checks them by value with the matdiff package.  Screenshots of the hover and the code action go to
 // images/ (the extension README shows them).  Every wait is bounded; any failure exits 1.
@@ -126,6 +127,17 @@ async function main() {
   fs.writeFileSync(
     path.join(work, "model.py"),
     "import os  # ∂ ⊗ ᵀ\n\n# matdiff: W : matrix(m, n); x : vector(n)\n# matdiff: bad = W*W\nSEP = os.sep\n",
+  );
+  // A Jupyter notebook with a %%matdiff cell (a mismatch on its third line) and a Python cell.
+  const cell = (source) => ({ cell_type: "code", execution_count: null, metadata: {}, outputs: [], source });
+  fs.writeFileSync(
+    path.join(work, "demo.ipynb"),
+    JSON.stringify({
+      cells: [cell("import numpy as np"), cell("%%matdiff --steps\nA : matrix(m, n)\nC = A*A\nf = tr(A'*A)")],
+      metadata: { kernelspec: { name: "python3", display_name: "Python 3", language: "python" }, language_info: { name: "python" } },
+      nbformat: 4,
+      nbformat_minor: 5,
+    }),
   );
   fs.writeFileSync(
     path.join(userData, "User", "settings.json"),
@@ -316,6 +328,19 @@ async function main() {
     const pyMessage = "cannot multiply W (m×n) by W (m×n): inner dimensions n and m differ";
     await hoverWidget.filter({ hasText: pyMessage }).waitFor({ timeout: 15_000 });
     log("the Python file's matdiff block is checked");
+
+    // A %%matdiff cell of a notebook is served too (VS Code sends cells as text documents).
+    await page.keyboard.press("Control+P");
+    await quickInput.waitFor({ timeout: 10_000 });
+    await quickInput.fill("demo.ipynb");
+    await page.locator(".quick-input-list .monaco-list-row").first().waitFor({ timeout: 10_000 });
+    await page.keyboard.press("Enter");
+    const cellSquiggle = page.locator(".notebook-editor .cell-editor-container .squiggly-error").first();
+    await cellSquiggle.waitFor({ timeout: 60_000 });
+    await cellSquiggle.hover({ force: true });
+    const cellMessage = "cannot multiply A (m×n) by A (m×n): inner dimensions n and m differ";
+    await hoverWidget.filter({ hasText: cellMessage }).waitFor({ timeout: 15_000 });
+    log("the notebook's %%matdiff cell is checked");
 
     const checked = run(PYTHON, [path.join(HERE, "check.py"), path.join(tmp, "hover.txt"), file, path.join(tmp, "panel.txt")]);
     process.stdout.write(checked);
