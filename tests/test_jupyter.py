@@ -67,7 +67,11 @@ def test_derive_result_object() -> None:
     lines = r.steps_latex.splitlines()
     assert lines[0] == "\\begin{aligned}" and lines[-1] == "\\end{aligned}"
     assert "product rule" in r.steps_latex and "trace cycling" in r.steps_latex
-    assert len(lines) - 2 == len(r.steps)
+    body = lines[1:-1]  # one step a line: `lhs &= step && \text{identity}`, joined by \\
+    assert len(body) >= 5 and all("&= " in line for line in body)
+    assert all(line.endswith(" \\\\") for line in body[:-1]) and body[-1].endswith("}")
+    assert body[0].startswith("\\mathrm{d}\\mathrm{loss} &= ")
+    assert body[-1] == f"{r.equation.replace(' = ', ' &= ', 1)} && \\text{{gradient}}"
     assert str(r) == r.text
 
 
@@ -187,7 +191,7 @@ def test_notebook_gradient_and_steps(executed: Any) -> None:
     latex = latex_outputs(cell)
     assert latex == [f"$$\n{r.steps_latex}\n$$", f"$$\n{r.equation}\n$$"]
     steps = latex[0]
-    assert steps.count("\\\\\n") == len(r.steps) - 1  # one step a line
+    assert steps.count("\\\\\n") == steps.count("&= ") - 1  # one step a line
     assert "&& \\text{product rule, eqs. (10), (11)}" in steps
     markdown = [o["data"]["text/markdown"] for o in cell.outputs if "text/markdown" in o["data"]]
     assert len(markdown) == 1 and f"\n{r.numpy}\n" in markdown[0]
@@ -256,3 +260,13 @@ def test_steps_are_computed_when_asked() -> None:
     assert "steps" not in r.__dict__
     assert r.steps[-1] == r.conclusion and r.steps_latex.startswith("\\begin{aligned}")
     assert "steps" in r.__dict__
+
+
+def test_step_left_sides_in_latex() -> None:
+    from matdiff.api import _lhs_words
+
+    assert _lhs_words("d\\mathrm{loss}") == "\\mathrm{d}\\mathrm{loss}"
+    assert _lhs_words("d vec X") == "\\mathrm{d} \\operatorname{vec} X"
+    assert _lhs_words("d²f") == "\\mathrm{d}^{2}f"
+    assert _lhs_words("∇_{x} f") == "\\nabla _{x} f"
+    assert _lhs_words("d(∇_{x} f)") == "\\mathrm{d}(\\nabla _{x} f)"

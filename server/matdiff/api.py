@@ -189,21 +189,39 @@ def _lhs_latex(d: Any) -> str:
 
 def steps_latex(d: Any, seconds: float = 10.0) -> str:
     """The derivation of a Derivation as ``\\begin{aligned} … \\end{aligned}``: one step a
-    line, its identity named on the right.  EngineError past ``seconds``."""
+    line, its identity named on the right; a line that repeats the one above is left out.
+    The same steps as ``Derivation.steps`` (the definition as written first, and the second
+    differential for a Hessian, where the engine gives them).  EngineError past ``seconds``."""
     from matdiff.engine import derive as engine_derive
     from matdiff.engine import expr as E
-    from matdiff.engine.printer import to_latex
+    from matdiff.engine.printer import to_latex, to_text
 
+    make = getattr(engine_derive, "hessian_steps", None) if d.kind == "hessian" else None
+    written = getattr(d, "written", None)
+    extra = {"written": written} if written is not None else {}
     with E.Budget(seconds):
-        steps = engine_derive.steps(d.f, d.x)
-    lines = []
+        steps = (make or engine_derive.steps)(d.f, d.x, **extra)
+    names = {"f": _name_latex(d.of), "x": _name_latex(d.wrt)}
+    lines: list[str] = []
+    previous: str | None = None
     for i, step in enumerate(steps):
-        body = to_latex(step.expr) if step.expr is not None else _unicode_latex(step.text or "")
-        lead = f"\\mathrm{{d}} {_name_latex(d.of)} &= " if i == 0 else "&= "
+        lhs = getattr(step, "lhs", None) or ("d{f}" if i == 0 else None)
+        text = to_text(step.expr) if step.expr is not None else (step.text or "")
+        if lhs is None and text == previous:
+            continue
+        previous = text
+        body = to_latex(step.expr) if step.expr is not None else _unicode_latex(text)
+        lead = "&= " if lhs is None else f"{_lhs_words(lhs.format(**names))} &= "
         why = f" && \\text{{{_tex_text(step.rule)}}}" if step.rule else ""
         lines.append(f"{lead}{body}{why}")
     lines.append(f"{_lhs_latex(d)} &= {d.emit('latex')} && \\text{{{d.kind}}}")
     return "\\begin{aligned}\n" + " \\\\\n".join(lines) + "\n\\end{aligned}"
+
+
+def _lhs_words(lhs: str) -> str:
+    """A step's left side (``d\\mathrm{loss}``, ``d vec X``, ``∇_{x} f``) as LaTeX."""
+    out = _unicode_latex(lhs)
+    return "\\mathrm{d}" + out[1:] if out.startswith("d") and not out[1:2].isalpha() else out
 
 
 _SUPERSCRIPTS = "⁰¹²³⁴⁵⁶⁷⁸⁹⁻ᵏⁱᵀ"
