@@ -1,5 +1,5 @@
-"""matdiff documents embedded in other files: ``# matdiff:`` comment blocks in Python and
-```` ```matdiff ```` fences in Markdown.
+"""matdiff documents embedded in other files: ``# matdiff:`` comment blocks in Python,
+```` ```matdiff ```` fences in Markdown, and ``%%matdiff`` cells of notebooks.
 
 A :class:`Block` is one embedded document: its text, and a piecewise map between offsets in
 that text and offsets in the host file, so that everything reported inside a block lands at
@@ -16,9 +16,11 @@ from typing import Literal
 
 from matdiff.base.spans import lone_cr_as_lf
 
-HostKind = Literal["python", "markdown"]
+HostKind = Literal["python", "markdown", "cell"]
 
 _PY_LINE = re.compile(r"^[ \t]*#[ \t]*matdiff:")
+_CELL_MAGIC = re.compile(r"^%%matdiff(?:[ \t][^\n]*)?$")
+NOTEBOOK_CELL_SCHEME = "vscode-notebook-cell:"  # VS Code's URIs of notebook cell documents
 _MD_OPEN = re.compile(r"^[ \t]{0,3}(`{3,}|~{3,})[ \t]*matdiff\b[^\n]*$")
 
 
@@ -110,5 +112,23 @@ def markdown_blocks(text: str) -> list[Block]:
     return blocks
 
 
+def cell_blocks(text: str) -> list[Block]:
+    """A notebook code cell: a ``%%matdiff`` cell is one block, everything below its first
+    line (the cell magic, with its options); any other cell is Python, with its
+    ``# matdiff:`` blocks."""
+    lines = _lines(text)
+    if _CELL_MAGIC.match(lines[0][1].rstrip("\r")):
+        if len(lines) < 2:
+            return []
+        return [_block([(offset, line.rstrip("\r")) for offset, line in lines[1:]])]
+    return python_blocks(text)
+
+
+def notebook_cell(uri: str) -> bool:
+    return uri.startswith(NOTEBOOK_CELL_SCHEME)
+
+
 def blocks(text: str, kind: HostKind) -> list[Block]:
+    if kind == "cell":
+        return cell_blocks(text)
     return python_blocks(text) if kind == "python" else markdown_blocks(text)

@@ -6,8 +6,11 @@
 //
 // It opens least-squares.matdiff, waits for the dimension-mismatch squiggle and reads its
 // message, hovers `loss` and reads the derivative, applies "Insert gradient of loss by W",
-// saves, and hands the hover text and the saved file to e2e/check.py, which checks both by
-// value with the matdiff package.  Screenshots of the hover and the code action go to
+// saves, opens "Show derivative of … by …" and checks that the panel typesets the gradient,
+// the numerator layout and the steps with the bundled KaTeX (and that a copy link copies),
+// checks the matdiff block of a Python file and the %%matdiff cell of a notebook,
+// and hands the hover text, the saved file and the panel's NumPy line to e2e/check.py, which
+// checks them by value with the matdiff package.  Screenshots of the hover and the code action go to
 // images/ (the extension README shows them).  Every wait is bounded; any failure exits 1.
 import { execFileSync, spawn } from "node:child_process";
 import * as fs from "node:fs";
@@ -124,6 +127,17 @@ async function main() {
   fs.writeFileSync(
     path.join(work, "model.py"),
     "import os  # ∂ ⊗ ᵀ\n\n# matdiff: W : matrix(m, n); x : vector(n)\n# matdiff: bad = W*W\nSEP = os.sep\n",
+  );
+  // A Jupyter notebook with a %%matdiff cell (a mismatch on its third line) and a Python cell.
+  const cell = (source) => ({ cell_type: "code", execution_count: null, metadata: {}, outputs: [], source });
+  fs.writeFileSync(
+    path.join(work, "demo.ipynb"),
+    JSON.stringify({
+      cells: [cell("import numpy as np"), cell("%%matdiff --steps\nA : matrix(m, n)\nC = A*A\nf = tr(A'*A)")],
+      metadata: { kernelspec: { name: "python3", display_name: "Python 3", language: "python" }, language_info: { name: "python" } },
+      nbformat: 4,
+      nbformat_minor: 5,
+    }),
   );
   fs.writeFileSync(
     path.join(userData, "User", "settings.json"),
@@ -273,7 +287,37 @@ async function main() {
       fail(`the derivative panel does not show ∇_W loss = 2(Wx + b)xᵀ:\n${panelParts}`);
     }
     log("derivative panel read");
-    await page.screenshot({ path: path.join(IMAGES, "panel.png"), clip: { x: 0, y: 0, width: 1280, height: 420 } });
+    // The panel typesets with the bundled KaTeX: the gradient, the numerator layout and the
+    // steps are rendered math (.katex elements in KaTeX's own fonts), not LaTeX source.
+    for (const id of ["equation", "other", "steps"]) {
+      await panel.locator(`#${id} .katex`).first().waitFor({ timeout: 15_000 });
+      const shown = await panel.locator(`#${id}`).innerText();
+      if (/\\(nabla|frac|left|begin|mathrm)/.test(shown)) {
+        fail(`the panel's #${id} shows LaTeX source, not typeset math:\n${shown}`);
+      }
+    }
+    const errors = await panel.locator(".katex-error").count();
+    if (errors !== 0) {
+      fail(`KaTeX could not typeset ${errors} formula(s) in the panel`);
+    }
+    const fonts = await panel.locator("body").evaluate(async () => {
+      await document.fonts.ready;
+      return [...document.fonts].filter((f) => f.status === "loaded").map((f) => f.family);
+    });
+    if (!fonts.some((f) => f.includes("KaTeX_Main")) || !fonts.some((f) => f.includes("KaTeX_Math"))) {
+      fail(`the panel did not load KaTeX's bundled fonts (loaded: ${JSON.stringify(fonts)})`);
+    }
+    const stepsText = (await panel.locator("#steps").innerText()).replace(/\u00a0/g, " ");
+    if (!stepsText.includes("product rule")) {
+      fail(`the panel's steps do not name their identities:\n${stepsText}`);
+    }
+    log(`panel typeset by KaTeX (fonts: ${[...new Set(fonts)].length} loaded)`);
+    await page.screenshot({ path: path.join(IMAGES, "panel.png"), clip: { x: 0, y: 0, width: 1280, height: 640 } });
+    // A copy link runs the extension's copy command, which says what it copied.
+    await panel.locator("#copy-numpy").click();
+    await page.locator(".notifications-toasts", { hasText: "NumPy copied to the clipboard" }).waitFor({ timeout: 15_000 });
+    log("Copy NumPy link copied");
+    await page.keyboard.press("Control+1"); // back to the editor: files open beside the panel again
 
     // The matdiff block of a Python file is served too: its squiggle says what is wrong.
     await page.locator(".explorer-folders-view .monaco-list-row", { hasText: "model.py" }).click();
@@ -284,6 +328,19 @@ async function main() {
     const pyMessage = "cannot multiply W (m×n) by W (m×n): inner dimensions n and m differ";
     await hoverWidget.filter({ hasText: pyMessage }).waitFor({ timeout: 15_000 });
     log("the Python file's matdiff block is checked");
+
+    // A %%matdiff cell of a notebook is served too (VS Code sends cells as text documents).
+    await page.keyboard.press("Control+P");
+    await quickInput.waitFor({ timeout: 10_000 });
+    await quickInput.fill("demo.ipynb");
+    await page.locator(".quick-input-list .monaco-list-row").first().waitFor({ timeout: 10_000 });
+    await page.keyboard.press("Enter");
+    const cellSquiggle = page.locator(".notebook-editor .cell-editor-container .squiggly-error").first();
+    await cellSquiggle.waitFor({ timeout: 60_000 });
+    await cellSquiggle.hover({ force: true });
+    const cellMessage = "cannot multiply A (m×n) by A (m×n): inner dimensions n and m differ";
+    await hoverWidget.filter({ hasText: cellMessage }).waitFor({ timeout: 15_000 });
+    log("the notebook's %%matdiff cell is checked");
 
     const checked = run(PYTHON, [path.join(HERE, "check.py"), path.join(tmp, "hover.txt"), file, path.join(tmp, "panel.txt")]);
     process.stdout.write(checked);

@@ -1,8 +1,9 @@
 /** The extension's commands: show a derivative, copy a gradient, restart, show the output. */
 import * as vscode from "vscode";
 import type { MatdiffClient } from "./client";
-import { choose, derive, type Request } from "./derivative";
+import { choose, derive, type Answer, type Request } from "./derivative";
 import { DerivativePanel } from "./panel";
+import { COPY_COMMAND } from "./render";
 import { derivativeTitle } from "./picks";
 
 function matdiffEditor(): vscode.TextEditor | undefined {
@@ -12,6 +13,11 @@ function matdiffEditor(): vscode.TextEditor | undefined {
     return undefined;
   }
   return editor;
+}
+
+/** `{[key]: answer.text}`, or nothing when there is no text (an older server, or an error). */
+function optional<K extends string>(key: K, answer: Answer | undefined): Partial<Record<K, string>> {
+  return answer !== undefined && "text" in answer ? ({ [key]: answer.text } as Partial<Record<K, string>>) : {};
 }
 
 async function showDerivative(
@@ -28,6 +34,15 @@ async function showDerivative(
   const [math, numpy, latex] = await Promise.all(
     (["text", "numpy", "latex"] as const).map((emit) => derive(client, uri, request, emit)),
   );
+  // What the panel typesets: this layout's equation and steps, and the other layout's
+  // equation (gradient ↔ numerator) where it exists; any of them may be missing.
+  const otherLayout = request.layout === "gradient" ? "numerator" : request.layout === "numerator" ? "gradient" : undefined;
+  const [equation, steps, other] = await Promise.all([
+    derive(client, uri, request, "equation"),
+    derive(client, uri, request, "steps-latex"),
+    otherLayout === undefined ? undefined : derive(client, uri, { ...request, layout: otherLayout }, "equation"),
+  ]);
+
   const title = derivativeTitle(request.name, request.wrt, request.layout);
   for (const answer of [math, numpy, latex]) {
     if (answer === undefined || "error" in answer) {
@@ -44,6 +59,9 @@ async function showDerivative(
     math: text(math),
     numpy: text(numpy),
     latex: text(latex),
+    ...optional("equation", equation),
+    ...optional("steps", steps),
+    ...optional("other", other),
   });
 }
 
@@ -77,8 +95,8 @@ function failing<A extends unknown[]>(run: (...args: A) => Promise<void>): (...a
   };
 }
 
-export function registerCommands(client: MatdiffClient): vscode.Disposable[] {
-  const panel = new DerivativePanel();
+export function registerCommands(client: MatdiffClient, extensionUri: vscode.Uri): vscode.Disposable[] {
+  const panel = new DerivativePanel(extensionUri);
   return [
     new vscode.Disposable(() => {
       panel.dispose();
@@ -94,6 +112,16 @@ export function registerCommands(client: MatdiffClient): vscode.Disposable[] {
     vscode.commands.registerCommand(
       "matdiff.copyGradientLatex",
       failing((given?: Partial<Request>) => copyGradient(client, "latex", given)),
+    ),
+    vscode.commands.registerCommand(
+      COPY_COMMAND,
+      failing(async (what: unknown) => {
+        const text = panel.text(what);
+        if (text !== undefined) {
+          await vscode.env.clipboard.writeText(text);
+          void vscode.window.showInformationMessage(`matdiff: ${what === "numpy" ? "NumPy" : "LaTeX"} copied to the clipboard.`);
+        }
+      }),
     ),
     vscode.commands.registerCommand("matdiff.restartServer", failing(() => client.restart())),
     vscode.commands.registerCommand("matdiff.showServerOutput", () => {

@@ -16,7 +16,7 @@ import {
   type Named,
 } from "./picks";
 
-export type Emit = "text" | "dsl" | "numpy" | "latex";
+export type Emit = "text" | "dsl" | "numpy" | "latex" | "equation" | "steps-latex";
 
 export interface Request {
   name: string;

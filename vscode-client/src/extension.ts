@@ -8,7 +8,7 @@ let client: MatdiffClient | undefined;
 
 export async function activate(context: vscode.ExtensionContext): Promise<void> {
   client = new MatdiffClient();
-  context.subscriptions.push(...registerCommands(client));
+  context.subscriptions.push(...registerCommands(client, context.extensionUri));
   await client.start();
 }
 

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from matdiff.api import MatdiffError
-from matdiff.derivatives import cached_derivation
+from matdiff.api import MatdiffError, equation_latex, steps_latex
+from matdiff.derivatives import EDITOR_SECONDS, cached_derivation
+from matdiff.engine.expr import EngineError
 from matdiff.features.snapshot import Snapshot
 
 KINDS = {"gradient": "gradient", "numerator": "numerator", "hessian": "hessian"}
 
 
 def derivative(snap: Snapshot, args: dict[str, Any]) -> dict[str, Any]:
-    """``{uri, name, wrt, layout, emit}`` → ``{text}`` or ``{error}``."""
+    """``{uri, name, wrt, layout, emit}`` → ``{text}`` or ``{error}``.  Besides the output
+    forms, ``emit`` may be ``equation`` (LaTeX ``lhs = rhs``) or ``steps-latex``."""
     name, wrt = str(args.get("name", "")), str(args.get("wrt", ""))
     layout = str(args.get("layout", "gradient"))
     emit = str(args.get("emit", "text"))
@@ -20,9 +22,17 @@ def derivative(snap: Snapshot, args: dict[str, Any]) -> dict[str, Any]:
         return {"error": f"unknown layout '{layout}' (gradient, numerator or hessian)"}
     try:
         d = cached_derivation(snap.model, name, wrt, KINDS[layout])  # type: ignore[arg-type]
-        return {"text": d.emit(emit), "shape": str(d.result.shape), "layout": layout}
+        if emit == "equation":  # LaTeX lhs = rhs, for a panel that typesets it
+            text = equation_latex(d)
+        elif emit == "steps-latex":  # the derivation as an aligned LaTeX block
+            text = steps_latex(d, EDITOR_SECONDS)
+        else:
+            text = d.emit(emit)
+        return {"text": text, "shape": str(d.result.shape), "layout": layout}
     except MatdiffError as exc:
         return {"error": snap.places(exc.message)}
+    except EngineError as exc:
+        return {"error": str(exc)}
 
 
 def variables(snap: Snapshot, args: dict[str, Any]) -> dict[str, Any]:

@@ -73,7 +73,7 @@ class Snapshot:
         out = []
         for block in blocks(text, kind):
             prefix = ""
-            if kind == "python":
+            if kind != "markdown":  # Python, or a notebook cell (none before %%matdiff's)
                 start = block.hosts[0]
                 prefix = text[index.line_start(index.line_col(start)[0]) : start]
             host = Embedding(block, index, prefix, text)

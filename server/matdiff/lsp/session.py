@@ -20,7 +20,7 @@ from pygls.lsp.server import LanguageServer
 
 from matdiff import __version__
 from matdiff.base.spans import Encoding
-from matdiff.embedded import HostKind, host_kind
+from matdiff.embedded import HostKind, host_kind, notebook_cell
 from matdiff.features import diagnostics
 from matdiff.features.snapshot import Settings, Snapshot
 from matdiff.lsp.protocol import MatdiffProtocol, converter
@@ -128,6 +128,8 @@ class MatdiffServer(LanguageServer):
 
 
 def _host_kind(language_id: str | None, uri: str) -> HostKind | None:
+    if notebook_cell(uri) and language_id in (None, "python"):
+        return "cell"  # a %%matdiff cell, or a Python cell with # matdiff: blocks
     if language_id in ("python", "markdown"):
         return language_id  # type: ignore[return-value]
     if language_id == "matdiff":
