@@ -9,10 +9,12 @@ UTF-16 code units (VS Code) or UTF-8 bytes (Neovim).  Nothing else converts posi
 from __future__ import annotations
 
 import bisect
+import re
 from collections.abc import Mapping
 from typing import Literal, NamedTuple
 
 Encoding = Literal["utf-8", "utf-16", "utf-32"]
+_LINE_BREAK = re.compile(r"\r\n?|\n")
 
 
 class Span(NamedTuple):
@@ -57,17 +59,22 @@ def _units(text: str, encoding: Encoding) -> int:
 
 
 class LineIndex:
-    """Offsets ↔ (line, column) for one text.  Lines are split at ``\\n`` only."""
+    """Offsets ↔ (line, column) for one text.  Lines end at ``\n``, ``\r\n`` or ``\r``, as LSP
+    counts them (``\f``, ``\v``, ``\x1c``-``\x1e``, ``\x85``, ``\u2028``, ``\u2029`` do not end
+    a line)."""
 
     __slots__ = ("_starts", "_text")
 
     def __init__(self, text: str) -> None:
         self._text = text
         starts = [0]
-        pos = text.find("\n")
-        while pos != -1:
-            starts.append(pos + 1)
-            pos = text.find("\n", pos + 1)
+        if "\r" in text:
+            starts.extend(m.end() for m in _LINE_BREAK.finditer(text))
+        else:
+            pos = text.find("\n")
+            while pos != -1:
+                starts.append(pos + 1)
+                pos = text.find("\n", pos + 1)
         self._starts = starts
 
     @property
@@ -78,9 +85,12 @@ class LineIndex:
         return self._starts[min(max(line, 0), len(self._starts) - 1)]
 
     def line_end(self, line: int) -> int:
-        """Offset of the end of ``line``, before its newline."""
+        """Offset of the end of ``line``, before its line break."""
         if line + 1 < len(self._starts):
-            return self._starts[line + 1] - 1
+            end = self._starts[line + 1] - 1
+            if self._text[end] == "\n" and end > self._starts[line] and self._text[end - 1] == "\r":
+                return end - 1
+            return end
         return len(self._text)
 
     def line_col(self, offset: int, encoding: Encoding = "utf-32") -> tuple[int, int]:
