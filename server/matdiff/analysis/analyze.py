@@ -494,9 +494,20 @@ class _Analyzer:
         return None
 
     def binary(self, node: ast.Binary) -> Shape | None:
+        """A chain (``a + b - c``, ``a*b*c``: binary operators down the left operands) is
+        checked in a loop, left to right, so that a long one does not recurse."""
+        chain = [node]
+        while isinstance(chain[-1].left, ast.Binary):
+            chain.append(chain[-1].left)
+        left = self.expr(chain[-1].left)
+        for link in reversed(chain):
+            left = self.operation(link, left, self.expr(link.right))
+            if link is not node and left is not None:
+                self.pending[link.span] = left
+        return left
+
+    def operation(self, node: ast.Binary, left: Shape | None, right: Shape | None) -> Shape | None:
         op = node.op
-        left = self.expr(node.left)
-        right = self.expr(node.right)
         if op in ("^", ".^"):
             return self.power(node, left, right)
         if left is None or right is None:
@@ -690,9 +701,15 @@ class _Analyzer:
 
     def size_argument(self, arg: ast.Expr, kind: str) -> Dim | None:
         if isinstance(arg, ast.Binary) and arg.op == "*":  # a product of sizes: eye(m*n)
-            left = self.size_argument(arg.left, kind)
-            right = self.size_argument(arg.right, kind) if left is not None else None
-            return None if left is None or right is None else left * right
+            factors = [arg.right]
+            while isinstance(arg.left, ast.Binary) and arg.left.op == "*":
+                arg = arg.left
+                factors.append(arg.right)
+            size = self.size_argument(arg.left, kind)
+            for factor in reversed(factors):
+                dim = self.size_argument(factor, kind) if size is not None else None
+                size = None if size is None or dim is None else size * dim
+            return size
         if isinstance(arg, ast.Number) and arg.text.isdigit() and int(arg.text) > 0:
             return Dim.of(int(arg.text))
         if isinstance(arg, ast.Name):
