@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from fractions import Fraction
 
-from matdiff.analysis.analyze import integer_literal
 from matdiff.analysis.model import DocumentModel, Symbol
+from matdiff.analysis.shapes import integer_literal
 from matdiff.base import language
 from matdiff.engine import expr as E
 from matdiff.engine.expr import EngineError
