@@ -25,6 +25,16 @@ def test_every_line_break_ends_a_line(eol: str) -> None:
     assert str(model.symbols["k"].shape) == "scalar"
 
 
+@pytest.mark.parametrize("eol", ["\n", "\r\n", "\r"], ids=["LF", "CRLF", "CR"])
+def test_an_unclosed_parenthesis_stops_at_the_next_statement(eol: str) -> None:
+    text = eol.join(["x : scalar", "f = (x +", "", "g = 2*x", "h = (x", "  + g)"]) + eol
+    found = [(d.line, d.column, d.message) for d in check(text)]
+    assert found == [(2, 8, "missing operand after '+'")]
+    model = analyze(text)
+    assert str(model.symbols["g"].shape) == "scalar"
+    assert str(model.symbols["h"].shape) == "scalar"
+
+
 def test_mixed_line_breaks_and_messages_that_quote_places() -> None:
     text = "x : scalar\r\ny : scalar\rf = x\ng = y\r\rf = 2*x\r\n"
     [d] = check(text)

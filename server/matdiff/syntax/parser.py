@@ -202,7 +202,7 @@ def parse_statement(chunk: Chunk, index: LineIndex) -> tuple[ast.Statement, Diag
             return _broken(chunk, frame), _whole(chunk, _TOO_DEEP)
         except Exception as exc:  # noqa: BLE001 — the parser must never fail
             return _broken(chunk, frame), _whole(chunk, f"cannot parse this statement ({exc})")
-    if len(text) > MAX_DEPTH // 2 and depth(statement) > MAX_DEPTH:  # a level takes ≤ 2 chars
+    if len(text) > MAX_DEPTH and depth(statement) > MAX_DEPTH:  # a level takes a character
         return _broken(chunk, frame), _whole(chunk, _TOO_DEEP)
     return statement, None
 
