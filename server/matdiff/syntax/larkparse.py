@@ -193,6 +193,9 @@ def describe(exc: UnexpectedInput, text: str, base: int, index: LineIndex) -> Di
 
     if not at_end and bad.type == "RPAR" and not opened:
         return error(at(bad), "unmatched ')'")
+    if prev is not None and prev.type == bad.type == "STAR" and prev.end_pos == bad.start_pos:
+        return error(at(prev).cover(at(bad)), "'**' is not an operator: write '^' for a "
+                     "power (x^2, X^-1) or '.^' for an element-wise power")  # fmt: skip
     if (
         prev is not None
         and prev.type in BINARY
