@@ -14,12 +14,14 @@ from dataclasses import dataclass
 
 from matdiff.analysis.checker import Later, Scope
 from matdiff.analysis.model import DocumentModel, Symbol
-from matdiff.analysis.shapes import Shapes
+from matdiff.analysis.shapes import Shapes, integer_literal
 from matdiff.base.diagnostics import Diagnostic
 from matdiff.base.lru import Lru
 from matdiff.base.spans import Span
 from matdiff.engine.shape import Shape
 from matdiff.syntax import ast, parse
+
+__all__ = ["Analyzer", "analyze", "integer_literal"]  # integer_literal: lives in shapes.py
 
 
 def analyze(text: str) -> DocumentModel:
