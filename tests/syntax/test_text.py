@@ -138,3 +138,13 @@ def test_the_formatter_keeps_the_documents_line_breaks(eol: str) -> None:
         == eol.join(["x : scalar  # x", "", "f = 2*x; g = f + 1", "h = f + g"]) + eol
     )
     assert parse(format_text(text)).document == parse(text).document
+
+
+def test_a_lone_surrogate_is_named_and_counted() -> None:
+    text = "x : scalar\nf = x\ud800 + 1\n"
+    [d] = check(text)
+    assert (d.line, d.column, d.message) == (2, 6, "unexpected U+D800")
+    index = LineIndex(text)
+    assert index.line_col(17, "utf-16") == (1, 6)  # one UTF-16 unit
+    assert index.line_col(17, "utf-8") == (1, 8)  # three bytes
+    assert index.offset(1, 6, "utf-16") == 17

@@ -53,9 +53,11 @@ def _units(text: str, encoding: Encoding) -> int:
         return len(text)
     if text.isascii():
         return len(text)
+    # a lone surrogate (JSON can carry one) is one UTF-16 unit, and three bytes as UTF-8 would
+    # write it: counted, never an encoding error
     if encoding == "utf-16":
-        return len(text.encode("utf-16-le")) // 2
-    return len(text.encode("utf-8"))
+        return len(text.encode("utf-16-le", "surrogatepass")) // 2
+    return len(text.encode("utf-8", "surrogatepass"))
 
 
 class LineIndex:
