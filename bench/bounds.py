@@ -17,10 +17,15 @@ CASES = {
         found = check(text)
         answer = f"{len(found)} diagnostic: {found[0].message}"
     """,
-    "2,000-term sum (grad)": """
+    "20,000-character broken statement (check)": """
+        from matdiff import check
+        found = check("x : scalar\nf = " + "x + " * 4995 + "\n")
+        answer = f"{len(found)} diagnostic: {found[0].message}"
+    """,
+    "2,000-term sum (diff)": """
         decls = "x : vector(n)\\n" + "".join(f"a{i} : scalar\\n" for i in range(2000))
-        text = decls + "f = " + " + ".join(f"a{i}*x'*x" for i in range(2000)) + "\\n"
-        answer = f"{len(matdiff.grad(text, of='f', wrt='x'))} characters"
+        text = decls + "f = " + " + ".join(f"a{i}*x" for i in range(2000)) + "\\n"
+        answer = f"{len(matdiff.diff(text, of='f', wrt='x'))} characters"
     """,
     **{
         f"chained definitions, {k} levels (grad)": f"""

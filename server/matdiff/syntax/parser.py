@@ -33,7 +33,7 @@ if TYPE_CHECKING:
 _OPS = OPS  # the canonical spelling of each lark terminal (tests read it here)
 # A statement longer than this is not parsed: one diagnostic says so.  (Real statements are
 # a few hundred characters; this bounds the time and memory one statement can take.)
-MAX_STATEMENT = 50_000
+MAX_STATEMENT = 20_000
 # Nesting deeper than this is reported, not analysed: every pass after the parser recurses
 # once per level.  A level is a sign, a postfix operator, a call's arguments or an operator's
 # right operand; the left operands of a chain (``a + b + c``, ``a*b*c``) do not nest.
