@@ -19,7 +19,7 @@ CASES = {
     """,
     "20,000-character broken statement (check)": """
         from matdiff import check
-        found = check("x : scalar\nf = " + "x + " * 4995 + "\n")
+        found = check("x : scalar\\nf = " + "x + " * 4995 + "\\n")
         answer = f"{len(found)} diagnostic: {found[0].message}"
     """,
     "2,000-term sum (diff)": """
