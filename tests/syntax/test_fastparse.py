@@ -1,7 +1,7 @@
 """The fast statement parser (``syntax/fastparse.py``) against lark, its specification.
 
 For every text, ``fastparse.parse_statement`` must return what lark's parse and
-``parser._Builder`` build, with the same spans (tree equality ignores spans, so
+``larkparse.Builder`` build, with the same spans (tree equality ignores spans, so
 ``assert_same`` walks both trees), or None exactly where lark rejects the text.  The texts
 are statements generated from the grammar, mutations of them, soups of the language's tokens,
 arbitrary text, explicit examples, and every statement of the test data, the grammar's

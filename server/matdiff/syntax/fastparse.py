@@ -1,8 +1,8 @@
 """The fast path for parsing one statement, by hand: about ten times faster than lark.
 
 The specification is the grammar (``grammar/matdiff.lark``) as lark runs it in
-:mod:`matdiff.syntax.parser`.  For any text, :func:`parse_statement` returns exactly the tree
-that lark's parse and ``parser._Builder`` build, every span included (counted from the start
+:mod:`matdiff.syntax.larkparse`.  For any text, :func:`parse_statement` returns exactly the tree
+that lark's parse and ``larkparse.Builder`` build, every span included (counted from the start
 of the text, in the given frame), or None where lark rejects the text; the caller then asks
 lark, which words the error.  ``tests/syntax/test_fastparse.py`` holds the two to that, on
 statements generated from the grammar and on mutated strings of the language's tokens.
