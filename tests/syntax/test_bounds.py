@@ -1,14 +1,18 @@
 """Bounded parsing: a statement too long is refused before any parsing, one too deeply
-nested is reported; a long flat chain (a sum, a product) is neither."""
+nested is reported, and so is a number too large to hold exactly; a long flat chain (a sum,
+a product) is none of these."""
 
 from __future__ import annotations
 
+from fractions import Fraction
+
 import pytest
 
+import matdiff
 from matdiff import check
 from matdiff.analysis import analyze
 from matdiff.syntax import ast, fastparse, parse, parser
-from matdiff.syntax.parser import MAX_DEPTH, MAX_STATEMENT
+from matdiff.syntax.parser import MAX_DEPTH, MAX_DIGITS, MAX_EXPONENT, MAX_STATEMENT
 
 
 def _sum_of_length(length: int) -> str:
@@ -99,3 +103,36 @@ def test_as_deep_as_allowed_is_analysed(deep: str) -> None:
     model = analyze(f"x : scalar\nf = {deep}\n")
     assert model.diagnostics == ()
     assert str(model.symbols["f"].shape) == "scalar"
+
+
+@pytest.mark.parametrize(
+    ("text", "column"),
+    [
+        ("y : vector(" + "9" * 5000 + ")", 12),
+        ("f = x^" + "9" * 5000, 7),
+        ("f = 1e99999999999*x", 5),
+        ("f = x + 2.5E-1001", 9),
+        ("f = x*" + "1" * (MAX_DIGITS + 1), 7),
+    ],
+    ids=["dimension", "exponent", "power of ten", "small", "digits"],
+)
+def test_a_number_too_large_is_one_diagnostic(text: str, column: int) -> None:
+    document = f"x : scalar\n{text}\ng = 2*x\n"
+    found = check(document)
+    assert [(d.column, d.message) for d in found] == [
+        (
+            column,
+            f"this number is too large to work with (at most {MAX_DIGITS} digits and an "
+            f"exponent of at most {MAX_EXPONENT})",
+        )
+    ]
+    assert str(analyze(document).symbols["g"].shape) == "scalar"
+
+
+def test_numbers_within_the_limits_are_exact() -> None:
+    big = "1" * MAX_DIGITS
+    text = f"x : scalar\nf = {big}*x + 1e{MAX_EXPONENT}*x + 1e-{MAX_EXPONENT}*x\n"
+    assert check(text) == []
+    derivative = matdiff.diff(text, of="f", wrt="x", emit="dsl")
+    expected = int(big) + 10**MAX_EXPONENT + Fraction(1, 10**MAX_EXPONENT)
+    assert Fraction(derivative.strip("()")) == expected

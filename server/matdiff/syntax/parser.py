@@ -38,6 +38,11 @@ MAX_STATEMENT = 20_000
 # once per level.  A level is a sign, a postfix operator, a call's arguments or an operator's
 # right operand; the left operands of a chain (``a + b + c``, ``a*b*c``) do not nest.
 MAX_DEPTH = 100
+# A number literal is exact (a Fraction): longer or larger ones are reported, since 10^(10^11)
+# would not fit in memory and Python refuses to read an integer of more than 4,300 digits.
+MAX_DIGITS = 100
+MAX_EXPONENT = 1000
+_LONG_NUMBER = re.compile(rf"\d{{{MAX_DIGITS + 1}}}|[eE][+-]?\d{{{len(str(MAX_EXPONENT))}}}")
 _NEW_STATEMENT = re.compile(
     r"[ \t\f]*(const\b|[A-Za-z_]\w*[ \t]*"
     r"(=(?!=)|:|,[ \t]*[A-Za-z_]\w*[ \t]*(,[ \t]*[A-Za-z_]\w*[ \t]*)*:))"
@@ -204,7 +209,35 @@ def parse_statement(chunk: Chunk, index: LineIndex) -> tuple[ast.Statement, Diag
             return _broken(chunk, frame), _whole(chunk, f"cannot parse this statement ({exc})")
     if len(text) > MAX_DEPTH and depth(statement) > MAX_DEPTH:  # a level takes a character
         return _broken(chunk, frame), _whole(chunk, _TOO_DEEP)
+    if _LONG_NUMBER.search(text) and (number := _oversized_number(statement)) is not None:
+        span = Span(chunk.start + number.span.start, chunk.start + number.span.end)
+        return _broken(chunk, frame), Diagnostic(
+            span, f"this number is too large to work with (at most {MAX_DIGITS} digits and "
+            f"an exponent of at most {MAX_EXPONENT})", "syntax",
+        )  # fmt: skip
     return statement, None
+
+
+def _oversized_number(statement: ast.Statement) -> ast.Number | None:
+    """The first number literal of ``statement`` past MAX_DIGITS or MAX_EXPONENT."""
+    if isinstance(statement, ast.Definition):
+        nodes: list[ast.Expr] = ast.walk(statement.value)
+    elif isinstance(statement, ast.Declaration):
+        nodes = list(statement.type.dims or ())
+    else:
+        return None
+    for node in nodes:
+        if isinstance(node, ast.Number):
+            mantissa, _, exponent = node.text.lower().partition("e")
+            digits = sum(ch.isdecimal() for ch in mantissa)
+            if digits > MAX_DIGITS or (
+                exponent
+                and (
+                    len(exponent) > len(str(MAX_EXPONENT)) + 1 or abs(int(exponent)) > MAX_EXPONENT
+                )
+            ):
+                return node
+    return None
 
 
 _TOO_DEEP = f"this statement is nested too deeply (more than {MAX_DEPTH} levels)"
