@@ -81,17 +81,3 @@ def test_deep_nesting_is_one_diagnostic(deep: str) -> None:
     model = analyze(f"x : scalar\nf = {deep}\ng = 2*x\nh = f + g\n")
     assert str(model.symbols["g"].shape) == "scalar"
     assert len(model.diagnostics) <= 1
-
-
-def test_lark_cache_lives_in_the_users_cache_directory(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    from matdiff.syntax import parser
-
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
-    got = parser._cache_file()
-    assert isinstance(got, str) and got.startswith(str(tmp_path / "matdiff"))
-    blocked = tmp_path / "a-file"
-    blocked.write_text("")
-    monkeypatch.setenv("XDG_CACHE_HOME", str(blocked))  # cannot hold a directory
-    assert parser._cache_file() is False
-    monkeypatch.setenv("XDG_CACHE_HOME", "relative/path")
-    assert parser._cache_file() is False

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from fractions import Fraction
 
-from matdiff.analysis.analyze import integer_literal
 from matdiff.analysis.model import DocumentModel, Symbol
+from matdiff.analysis.shapes import integer_literal
 from matdiff.base import language
 from matdiff.engine import expr as E
 from matdiff.engine.expr import EngineError
@@ -31,6 +31,20 @@ _SIMPLE = {
     "softmax": E.softmax,
     "logsumexp": E.logsumexp,
 }
+
+
+def _norm_squared(node: ast.Binary) -> bool:
+    """``norm2(x)^2`` (or ``normF``), lowered as xᵀx."""
+    return (
+        node.op == "^"
+        and isinstance(node.left, ast.Call)
+        and node.left.func.id in ("norm2", "normF")
+        and integer_literal(node.right) == 2
+    )
+
+
+def _flush(acc: E.Expr, pending: list[E.Expr], adding: bool) -> E.Expr:
+    return E.add(acc, *pending) if adding else E.mul(acc, *pending)
 
 
 class Lowering:
@@ -83,38 +97,62 @@ class Lowering:
         return self.call(node)
 
     def binary(self, node: ast.Binary) -> E.Expr:
-        op = node.op
-        if (
-            op == "^"
-            and isinstance(node.left, ast.Call)
-            and node.left.func.id in ("norm2", "normF")
-            and integer_literal(node.right) == 2
-        ):
-            x = self.expr(node.left.args[0])  # ‖x‖² = xᵀx, ‖X‖² = tr(XᵀX)
-            if x.shape.is_column:
-                return E.mul(E.transpose(x), x)
-            if x.shape.is_row:
-                return E.mul(x, E.transpose(x))
-            return E.trace(E.mul(E.transpose(x), x))
-        a, b = self.expr(node.left), self.expr(node.right)
-        match op:
-            case "+":
-                return E.add(a, b)
-            case "-":
-                return E.sub(a, b)
+        """A chain (binary operators down the left operands: ``a + b - c``, ``a*b*c``) is
+        lowered in a loop, and a run of terms (or of scalar factors) is built in one call, so
+        that a long chain neither recurses nor rebuilds its partial results."""
+        chain = [node]
+        while isinstance(chain[-1].left, ast.Binary):
+            chain.append(chain[-1].left)
+        bottom = chain[-1]
+        if _norm_squared(bottom):
+            chain.pop()
+            acc = self.norm_squared(bottom)
+        else:
+            acc = self.expr(bottom.left)
+        # pending: the terms of a run of + and -, or the scalar factors of a run of products
+        # (a product groups as written otherwise: a'x is a scalar in (a'x)*b, not in a'(x*b))
+        pending: list[E.Expr] = []
+        adding = True
+        for link in reversed(chain):
+            E.check_budget()
+            op = link.op
+            b = self.expr(link.right)
+            if op == "/":
+                op, b = "*", E.power(b, E.num(-1))
+            elif op == "-":
+                op, b = "+", E.neg(b)
+            batch = op == "+" or (op in ("*", "@") and b.is_scalar)
+            if pending and not (batch and adding == (op == "+")):
+                acc, pending = _flush(acc, pending, adding), []
+            if batch:
+                adding = op == "+"
+                pending.append(b)
+            else:
+                acc = self.operation(link, acc, b)
+        return _flush(acc, pending, adding) if pending else acc
+
+    def norm_squared(self, node: ast.Binary) -> E.Expr:
+        assert isinstance(node.left, ast.Call)
+        x = self.expr(node.left.args[0])  # ‖x‖² = xᵀx, ‖X‖² = tr(XᵀX)
+        if x.shape.is_column:
+            return E.mul(E.transpose(x), x)
+        if x.shape.is_row:
+            return E.mul(x, E.transpose(x))
+        return E.trace(E.mul(E.transpose(x), x))
+
+    def operation(self, node: ast.Binary, a: E.Expr, b: E.Expr) -> E.Expr:
+        match node.op:
             case "*" | "@":
                 return E.mul(a, b)
             case ".*":
                 return E.hadamard(a, b)
             case "./":
                 return E.hadamard(a, E.epow(b, E.num(-1)))
-            case "/":
-                return E.mul(a, E.power(b, E.num(-1)))
             case ".^":
                 return E.epow(a, b)
             case "⊗":
                 return E.kron(a, b)
-        assert op == "^"
+        assert node.op == "^"
         if a.is_scalar:
             return E.power(a, b)
         k = integer_literal(node.right)
@@ -123,8 +161,15 @@ class Lowering:
 
     def size(self, node: ast.Expr) -> Dim:
         """A size argument (a checked dimension expression) as a Dim."""
-        if isinstance(node, ast.Binary):
-            return self.size(node.left) * self.size(node.right)
+        if isinstance(node, ast.Binary):  # a product of sizes, down the left operands
+            rights = []
+            while isinstance(node, ast.Binary):
+                rights.append(node.right)
+                node = node.left
+            size = self.size(node)
+            for right in reversed(rights):
+                size = size * self.size(right)
+            return size
         if isinstance(node, ast.Number):
             return Dim.of(int(node.text))
         assert isinstance(node, ast.Name)

@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from typing import Literal, NamedTuple
 
 Encoding = Literal["utf-8", "utf-16", "utf-32"]
+_LINE_BREAK = re.compile(r"\r\n?|\n")
 
 
 class Span(NamedTuple):
@@ -58,9 +59,6 @@ def _units(text: str, encoding: Encoding) -> int:
     return len(text.encode("utf-8", "surrogatepass"))
 
 
-_BREAK = re.compile(r"\r\n?|\n")
-
-
 def lone_cr_as_lf(text: str) -> str:
     """``text`` with each ``\\r`` not followed by ``\\n`` made a ``\\n``: the line breaks LSP
     defines (``\\n``, ``\\r\\n``, ``\\r``) as the parser splits them.  Same length, so
@@ -78,7 +76,7 @@ class LineIndex:
         self._text = text
         starts = [0]
         if "\r" in text:
-            starts.extend(m.end() for m in _BREAK.finditer(text))
+            starts.extend(m.end() for m in _LINE_BREAK.finditer(text))
         else:
             pos = text.find("\n")
             while pos != -1:

@@ -125,6 +125,7 @@ def _unary(e: E.Expr, d: D) -> E.Expr:  # one branch per function
         return E.add(E.mul(E.det(x), E.trace(E.mul(xi, dx)), xi), E.mul(E.det(x), dxi))
     if op == "matpow":
         k = e.k
+        E.check_size(k * (2 * x.size + dx.size + 3))  # the k terms, refused before building
         return E.add(*(E.mul(E.matpow(x, i), dx, E.matpow(x, k - 1 - i)) for i in range(k)))
     if op == "norm2":  # d‖X‖ = tr(Xᵀ dX)/‖X‖
         return E.mul(E.power(e, E.num(-1)), E.trace(E.mul(E.transpose(x), dx)))

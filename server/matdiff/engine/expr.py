@@ -87,15 +87,19 @@ def _intern(cls: type[Expr], key: tuple[Any, ...], shape: Shape, children: tuple
 
 
 _INTERN_LOCK = threading.Lock()
+_LOCAL = threading.local()  # per thread: the budget (see Budget below)
 
 
 def _create(cls: type[Expr], full: tuple[Any, ...], shape: Shape, children: tuple[Expr, ...],
             fields: dict[str, Any]) -> Any:  # fmt: skip
+    size = 1 + sum(c._size for c in children)
+    if _LOCAL.__dict__.get("budget") is not None:
+        _charge(size)
     node = object.__new__(cls)
     node.shape = shape
     node.free = frozenset().union(*(c.free for c in children)) if children else frozenset()
     node._key = None
-    node._size = 1 + sum(c._size for c in children)
+    node._size = size
     for k, v in fields.items():
         object.__setattr__(node, k, v)
     _TABLE[full] = node
@@ -1043,23 +1047,68 @@ def substitute(e: Expr, mapping: dict[Expr, Expr]) -> Expr:
 
 # ---------------------------------------------------------------------------- budget
 
-# Derivations may run on worker threads (the language server's requests): the deadline stack
-# and the cancellation flag are per thread, and interning takes a lock.
-_LOCAL = threading.local()
+# Derivations may run on worker threads (the language server's requests): the deadline stack,
+# the budget and the cancellation flag are per thread (_LOCAL), and interning takes a lock.
+
+
+# Past these, a derivation stops with "the derivative is too large to show" (its result may
+# not be larger than derivatives.MAX_NODES anyway): the tree size of one expression (which
+# its sort key and its printing take time and memory in proportion to), the sum of the tree
+# sizes of the expressions it builds, and how many it builds.
+MAX_SIZE = 250_000
+MAX_TOTAL = 20_000_000
+MAX_BUILT = 1_000_000
 
 
 class Budget:
-    """``with Budget(seconds):`` — derivations inside stop with EngineError past the time."""
+    """``with Budget(seconds):`` — derivations inside stop with EngineError past the time, or
+    once what they build grows past the sizes above (checked as nodes are built)."""
 
-    def __init__(self, seconds: float) -> None:
+    def __init__(self, seconds: float, max_size: int = MAX_SIZE, max_total: int = MAX_TOTAL,
+                 max_built: int = MAX_BUILT) -> None:  # fmt: skip
         self.seconds = seconds
+        self.max_size, self.max_total, self.max_built = max_size, max_total, max_built
+        self.total = self.built = 0
 
     def __enter__(self) -> Budget:
         _deadlines().append(time.monotonic() + self.seconds)
+        self.outer = _LOCAL.__dict__.get("budget")
+        self.total = self.built = 0
+        _LOCAL.budget = self
         return self
 
     def __exit__(self, *exc: object) -> None:
         _deadlines().pop()
+        _LOCAL.budget = self.outer
+
+
+def _charge(size: int) -> None:
+    """Count a node of tree size ``size`` about to be built against this thread's budget."""
+    budget: Budget = _LOCAL.budget
+    check_size(size)
+    budget.total += size
+    budget.built += 1
+    if budget.built > budget.max_built:
+        raise EngineError(
+            f"the derivative is too large to show: building it took over {budget.max_built:,} "
+            "expressions"
+        )
+    if budget.total > budget.max_total:
+        raise EngineError(
+            f"the derivative is too large to show: building it took over {budget.max_total:,} nodes"
+        )
+    if not budget.built & 255:
+        check_budget()
+
+
+def check_size(size: int) -> None:
+    """Raise EngineError if an expression of tree size ``size`` is past this thread's budget:
+    called before building something whose size is known beforehand (d(Xᵏ): k terms)."""
+    budget: Budget | None = _LOCAL.__dict__.get("budget")
+    if budget is not None and size > budget.max_size:
+        raise EngineError(
+            f"the derivative is too large to show: it grows past {budget.max_size:,} nodes"
+        )
 
 
 def _deadlines() -> list[float]:

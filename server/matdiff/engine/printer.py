@@ -59,7 +59,7 @@ def coef_text(c: Fraction, style: Style) -> str:
         d //= 2
     while d % 5 == 0:
         d //= 5
-    if d == 1:
+    if d == 1 and abs(c) < 10**300:  # a float can show it (past 1e308, float() overflows)
         return repr(float(c)).rstrip("0").rstrip(".") if abs(float(c)) < 1e15 else str(float(c))
     if style.name == "latex":
         return f"\\frac{{{c.numerator}}}{{{c.denominator}}}"

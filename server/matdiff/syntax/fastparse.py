@@ -1,8 +1,8 @@
 """The fast path for parsing one statement, by hand: about ten times faster than lark.
 
 The specification is the grammar (``grammar/matdiff.lark``) as lark runs it in
-:mod:`matdiff.syntax.parser`.  For any text, :func:`parse_statement` returns exactly the tree
-that lark's parse and ``parser._Builder`` build, every span included (counted from the start
+:mod:`matdiff.syntax.larkparse`.  For any text, :func:`parse_statement` returns exactly the tree
+that lark's parse and ``larkparse.Builder`` build, every span included (counted from the start
 of the text, in the given frame), or None where lark rejects the text; the caller then asks
 lark, which words the error.  ``tests/syntax/test_fastparse.py`` holds the two to that, on
 statements generated from the grammar and on mutated strings of the language's tokens.
@@ -18,9 +18,9 @@ What it reproduces of lark's behaviour:
   them: ``f = (a + b)`` spans the ``)`` and ``(a)'`` the ``(``, while ``a + b`` and ``a``
   themselves do not.  So a node runs from the first to the last token its rule consumed,
   and the parser tracks the first token of each operand.  A declaration's span includes a
-  trailing comma after its last property;
-- statements of more than ``_MAX_TOKENS`` tokens are left to lark (None), whose builder is
-  recursive: a tree too deep for it is reported as nested too deeply.
+  trailing comma after its last property.
+
+It takes statements of any length and depth (no recursion); the driver bounds both.
 """
 
 from __future__ import annotations
@@ -30,6 +30,7 @@ import re
 
 from matdiff.base.spans import Span
 from matdiff.syntax import ast
+from matdiff.syntax.tokens import CANONICAL
 
 # A token: NAME, NUMBER, an operator or punctuation, or any other single character (so that
 # a character no terminal matches is seen, and rejected, rather than skipped).  Split by
@@ -39,7 +40,7 @@ _TOKEN = re.compile(
     r"|(?:\d+(?:\.\d+)?|\.\d+)(?:[eE][+-]?\d+)?"
     r"|\.[*/^T]|⁻¹|[-+*@/∘⊙⊗×·^'ᵀ(),:=]|[^ \t\f\r])"
 )
-_COMMENT = re.compile(r"#[^\n]*")
+_COMMENT = re.compile(r"#[^\r\n]*")
 _NAME_START = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz_")
 # Token kinds: "a" NAME, "0" NUMBER, "?" an unknown character, "$" the end; "*" every
 # product operator, "^" both power operators, "'" every transpose; the rest are themselves.
@@ -48,14 +49,6 @@ _KINDS = {
     "(": "(", ")": ")", ",": ",", ":": ":", "=": "=",
     **dict.fromkeys(("*", "@", "/", ".*", "./", "∘", "⊙", "⊗", "×", "·"), "*"),
 }  # fmt: skip
-# The lark terminal of each spelling of a binary operator, whose canonical spelling is
-# parser._OPS's; that table is read on first use, since the parser may import this module.
-_TERMINALS = {
-    "+": "PLUS", "-": "MINUS", "*": "STAR", "@": "AT", "/": "SLASH", ".*": "DOTSTAR",
-    "./": "DOTSLASH", "∘": "HADAMARD", "⊙": "HADAMARD", "⊗": "KRON", "×": "TIMES",
-    "·": "TIMES", "^": "CARET", ".^": "DOTCARET",
-}  # fmt: skip
-_CANONICAL: dict[str, str] = {}
 # Binding strength, loosest first.  A pending operator is applied when one that binds no
 # tighter comes, so ``+ - *`` associate to the left; ``^`` applies nothing (it binds 5 as it
 # comes, 4 once pending), so it associates to the right; ")", "," and the end apply every
@@ -64,9 +57,6 @@ _CANONICAL: dict[str, str] = {}
 _PENDING = {"+": 1, "-": 1, "*": 2, "^": 4}  # and 3 for a sign, 0 for "(" and calls
 _COMING = {"+": 1, "-": 1, "*": 2, "^": 5, ")": 1, ",": 1, "$": 1}
 _SIGN = 3
-# A statement of more tokens is left to lark, whose builder recurses once per level of the
-# tree: a tree too deep for it (or the passes after it) is "nested too deeply" there.
-_MAX_TOKENS = 500
 
 _new = tuple.__new__  # Span(start, end, frame), without NamedTuple.__new__'s Python frame
 _Tokens = tuple[list[str], list[str], list[int], list[int]]
@@ -81,8 +71,6 @@ def parse_statement(text: str, frame: int = 0) -> ast.Statement | None:
     (the caller then asks lark, which words the error)."""
     tokens = _tokenize(text)
     kinds, texts, starts, ends = tokens
-    if len(kinds) > _MAX_TOKENS:
-        return None
     try:
         if kinds[0] == "a" and kinds[1] == "=" and texts[0] != "const":
             name = ast.Name(_new(Span, (starts[0], ends[0], frame)), texts[0])
@@ -108,14 +96,6 @@ def _tokenize(text: str) -> _Tokens:
     kinds.append("$")
     bounds = list(itertools.accumulate(map(len, parts)))  # each token's start and end
     return kinds, texts, bounds[0:-1:2], bounds[1::2]
-
-
-def _canonical() -> dict[str, str]:
-    if not _CANONICAL:
-        from matdiff.syntax.parser import _OPS
-
-        _CANONICAL.update({text: _OPS[terminal] for text, terminal in _TERMINALS.items()})
-    return _CANONICAL
 
 
 def _declaration(tokens: _Tokens, frame: int) -> ast.Declaration:
@@ -177,7 +157,7 @@ def _expression(tokens: _Tokens, i: int, frame: int) -> ast.Expr:
     with stacks instead of recursion, is what makes it fast.
     """
     kinds, texts, starts, ends = tokens
-    canonical = _CANONICAL or _canonical()
+    canonical = CANONICAL
     nodes: list[ast.Expr] = []  # the operands
     firsts: list[int] = []  # the first token of each operand's container (its "(", if any)
     ops = [-1]  # the tokens of pending operators, open "(" and calls (their NAME), sentinel

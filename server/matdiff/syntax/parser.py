@@ -1,98 +1,80 @@
 """The parser driver: split a document into statements, parse each, never raise.
 
-A document is split into statements here (at ``;``, and at newlines outside parentheses),
+A document is split into statements here (at ``;``, and at line breaks outside parentheses:
+``\n``, ``\r\n`` and ``\r``, as LSP counts lines),
 and each statement is parsed on its own with the grammar's ``statement`` start symbol, so a
 broken statement costs one diagnostic and nothing else.  A newline inside an open ``(``
 continues the statement, unless the next line plainly starts a new statement (``name =``,
 ``name :``, ``const``): then the open parenthesis is reported and the next line is parsed
-on its own.  Each statement goes first to the hand-written fast path
-(:mod:`matdiff.syntax.fastparse`, held to lark's trees by differential tests); what it
-refuses goes to lark, the specification, whose exceptions are turned into messages a person
-would write.
+on its own.  A statement longer than ``MAX_STATEMENT`` characters is refused unparsed, and
+one nested deeper than ``MAX_DEPTH`` is reported.  Each statement goes first to the
+hand-written fast path (:mod:`matdiff.syntax.fastparse`, held to lark's trees by
+differential tests); what it refuses goes to lark, the specification
+(:mod:`matdiff.syntax.larkparse`), whose exceptions are turned into messages a person would
+write.
 """
 
 from __future__ import annotations
 
-import functools
 import itertools
-import os
 import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from matdiff.base.diagnostics import Diagnostic
-from matdiff.base.lazy import LazyModule
 from matdiff.base.lru import Lru
 from matdiff.base.spans import LineIndex, Span, lone_cr_as_lf
 from matdiff.syntax import ast, fastparse
+from matdiff.syntax.tokens import OPS
 
 if TYPE_CHECKING:
     import lark
-    import lark.exceptions
-    from lark.exceptions import UnexpectedInput
-else:  # imported on first use: the fast path reads valid statements without lark
-    lark = LazyModule("lark")
 
-_OPS = {
-    "PLUS": "+", "MINUS": "-", "STAR": "*", "AT": "@", "SLASH": "/", "DOTSTAR": ".*",
-    "DOTSLASH": "./", "HADAMARD": ".*", "KRON": "⊗", "TIMES": "*", "CARET": "^",
-    "DOTCARET": ".^",
-}  # fmt: skip
-_BINARY = frozenset(_OPS)
-_OPERAND_END = frozenset({"NAME", "NUMBER", "RPAR", "QUOTE", "DOTT", "SUPT", "SUPINV"})
-_OPERAND_START = frozenset({"NAME", "NUMBER", "LPAR"})
+_OPS = OPS  # the canonical spelling of each lark terminal (tests read it here)
+# A statement longer than this is not parsed: one diagnostic says so.  (Real statements are
+# a few hundred characters; this bounds the time and memory one statement can take.)
+MAX_STATEMENT = 20_000
+# Nesting deeper than this is reported, not analysed: every pass after the parser recurses
+# once per level.  A level is a sign, a postfix operator, a call's arguments or an operator's
+# right operand; the left operands of a chain (``a + b + c``, ``a*b*c``) do not nest.
+MAX_DEPTH = 100
+# A number literal is exact (a Fraction): longer or larger ones are reported, since 10^(10^11)
+# would not fit in memory and Python refuses to read an integer of more than 4,300 digits.
+MAX_DIGITS = 100
+MAX_EXPONENT = 1000
+_LONG_NUMBER = re.compile(rf"\d{{{MAX_DIGITS + 1}}}|[eE][+-]?\d{{{len(str(MAX_EXPONENT))}}}")
 _NEW_STATEMENT = re.compile(
-    r"[ \t\f\r]*(const\b|[A-Za-z_]\w*[ \t]*"
+    r"[ \t\f]*(const\b|[A-Za-z_]\w*[ \t]*"
     r"(=(?!=)|:|,[ \t]*[A-Za-z_]\w*[ \t]*(,[ \t]*[A-Za-z_]\w*[ \t]*)*:))"
 )
 _DEFINES = re.compile(r"\s*([A-Za-z_]\w*)\s*=")
 _DECLARES = re.compile(r"\s*(?:const\s+)?([A-Za-z_]\w*(?:\s*,\s*[A-Za-z_]\w*)*)\s*:")
-_SPECIAL = re.compile(r"[#();\n]")
+_SPECIAL = re.compile(r"[#();\n\r]")
+_LINE_BREAK = re.compile(r"[\n\r]")
+_BLANK = " \t\f\n\r"  # what is stripped from a statement's ends: whitespace, line breaks
 
 
 def _nested(depth: int) -> str:
-    inner = r"[^#;()\n]++" if depth == 0 else rf"(?:[^#;()\n]++|{_nested(depth - 1)})*+"
+    inner = r"[^#;()\n\r]++" if depth == 0 else rf"(?:[^#;()\n\r]++|{_nested(depth - 1)})*+"
     return rf"\({inner}\)"
 
 
 # a line with no comment, no ';' and balanced parentheses (up to 6 deep): one statement
-_PLAIN_LINE = re.compile(rf"((?:[^#;()\n]++|{_nested(5)})*+)(?:\n|\Z)")
+_PLAIN_LINE = re.compile(rf"((?:[^#;()\n\r]++|{_nested(5)})*+)(?:\r\n?|\n|\Z)")
 
 
 def grammar_text() -> str:
     """The grammar, as shipped inside the package."""
-    from importlib import resources
+    from matdiff.syntax import larkparse
 
-    return resources.files("matdiff").joinpath("grammar/matdiff.lark").read_text("utf-8")
+    return larkparse.grammar_text()
 
 
-@functools.cache
 def lark_parser() -> lark.Lark:
-    return lark.Lark(
-        grammar_text(),
-        parser="lalr",
-        start=["statement", "document"],
-        propagate_positions=True,
-        maybe_placeholders=True,
-        cache=_cache_file(),
-        cache_grammar=True,  # hypothesis.extra.lark reads the grammar of a loaded parser
-    )
+    """Lark's parser of the grammar (built on first use; imports lark)."""
+    from matdiff.syntax import larkparse
 
-
-def _cache_file() -> str | bool:
-    """Where lark keeps the built parser between runs (building it takes ~0.35 s, loading it
-    ~10 ms): in the user's own cache directory, not in the shared temporary directory lark
-    would choose, since the file is a pickle.  Lark checks the grammar's hash when it loads
-    it, and carries on without it when it cannot read or write it."""
-    home = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    if not os.path.isabs(home):  # no home directory to speak of
-        return False
-    folder = os.path.join(home, "matdiff")
-    try:
-        os.makedirs(folder, mode=0o700, exist_ok=True)
-    except OSError:
-        return False
-    return os.path.join(folder, f"lark-{lark.__version__}-parser.pickle")
+    return larkparse.parser()
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,9 +112,9 @@ def split_statements(text: str) -> list[Chunk]:
         piece = text[start:end]
         for a, b in blanks:
             piece = piece[: a - start] + " " * (b - a) + piece[b - start :]
-        stripped = piece.strip()
+        stripped = piece.strip(_BLANK)
         if stripped:
-            lead = len(piece) - len(piece.lstrip())
+            lead = len(piece) - len(piece.lstrip(_BLANK))
             chunks.append(Chunk(start + lead, start + lead + len(stripped), stripped))
         blanks.clear()
 
@@ -149,8 +131,8 @@ def split_statements(text: str) -> list[Chunk]:
         ch, at = m.group(), m.start()
         pos = at + 1
         if ch == "#":
-            nl = text.find("\n", at)
-            stop = len(text) if nl == -1 else nl
+            nl = _LINE_BREAK.search(text, at)
+            stop = len(text) if nl is None else nl.start()
             blanks.append((at, stop))
             pos = stop
         elif ch == "(":
@@ -167,9 +149,10 @@ def split_statements(text: str) -> list[Chunk]:
 
 
 def parse(text: str) -> ParseResult:
-    """Parse a whole document.  Never raises."""
+    """Parse a whole document.  Never raises.  A byte-order mark at its start is whitespace."""
     index = LineIndex(text)
-    chunks = split_statements(lone_cr_as_lf(text))  # a lone \r ends a line too
+    # a lone \r ends a line too (same length, so offsets stay); a BOM is whitespace
+    chunks = split_statements(lone_cr_as_lf(" " + text[1:] if text.startswith("\ufeff") else text))
     statements: list[ast.Statement] = []
     diagnostics: list[Diagnostic] = []
     seen: dict[str, int] = {}
@@ -206,231 +189,96 @@ def parse_statement(chunk: Chunk, index: LineIndex) -> tuple[ast.Statement, Diag
     """One statement, its spans counting from ``chunk.start`` in a new frame; a syntax
     error's diagnostic is in document offsets."""
     frame = next(_FRAMES)
-    statement = fastparse.parse_statement(chunk.text, frame)
-    if statement is not None:
-        return statement, None
-    try:  # lark, the specification: what the fast path leaves, and the error messages
-        tree = lark_parser().parse(chunk.text, start="statement")
-        return _Builder(frame).statement(tree), None
-    except lark.exceptions.UnexpectedInput as exc:
-        return _broken(chunk, frame), _describe(exc, chunk, index)
-    except RecursionError:
-        span = Span(chunk.start, chunk.end)
-        return _broken(chunk, frame), Diagnostic(span, "this statement is nested too deeply",
-                                                 "syntax")  # fmt: skip
-    except Exception as exc:  # noqa: BLE001 — the parser must never fail
-        span = Span(chunk.start, chunk.end)
+    text = chunk.text
+    if len(text) > MAX_STATEMENT:  # refused before any parsing: bounded time and memory
+        return _broken(chunk, frame), _whole(
+            chunk, f"this statement is too long to check ({len(text):,} characters; "
+            f"the limit is {MAX_STATEMENT:,})"
+        )  # fmt: skip
+    statement = fastparse.parse_statement(text, frame)
+    if statement is None:
+        # lark, the specification: what the fast path leaves (a syntax error), in words
+        from matdiff.syntax import larkparse
+
+        try:
+            statement = larkparse.parse_statement(text, frame)
+        except larkparse.UnexpectedInput as exc:
+            return _broken(chunk, frame), larkparse.describe(exc, text, chunk.start, index)
+        except RecursionError:
+            return _broken(chunk, frame), _whole(chunk, _TOO_DEEP)
+        except Exception as exc:  # noqa: BLE001 — the parser must never fail
+            return _broken(chunk, frame), _whole(chunk, f"cannot parse this statement ({exc})")
+    if len(text) > MAX_DEPTH and depth(statement) > MAX_DEPTH:  # a level takes a character
+        return _broken(chunk, frame), _whole(chunk, _TOO_DEEP)
+    if _LONG_NUMBER.search(text) and (number := _oversized_number(statement)) is not None:
+        span = Span(chunk.start + number.span.start, chunk.start + number.span.end)
         return _broken(chunk, frame), Diagnostic(
-            span, f"cannot parse this statement ({exc})", "syntax"
-        )
+            span, f"this number is too large to work with (at most {MAX_DIGITS} digits and "
+            f"an exponent of at most {MAX_EXPONENT})", "syntax",
+        )  # fmt: skip
+    return statement, None
+
+
+def _oversized_number(statement: ast.Statement) -> ast.Number | None:
+    """The first number literal of ``statement`` past MAX_DIGITS or MAX_EXPONENT."""
+    if isinstance(statement, ast.Definition):
+        nodes: list[ast.Expr] = ast.walk(statement.value)
+    elif isinstance(statement, ast.Declaration):
+        nodes = list(statement.type.dims or ())
+    else:
+        return None
+    for node in nodes:
+        if isinstance(node, ast.Number):
+            mantissa, _, exponent = node.text.lower().partition("e")
+            digits = sum(ch.isdecimal() for ch in mantissa)
+            if digits > MAX_DIGITS or (
+                exponent
+                and (
+                    len(exponent) > len(str(MAX_EXPONENT)) + 1 or abs(int(exponent)) > MAX_EXPONENT
+                )
+            ):
+                return node
+    return None
+
+
+_TOO_DEEP = f"this statement is nested too deeply (more than {MAX_DEPTH} levels)"
+
+
+def _whole(chunk: Chunk, message: str) -> Diagnostic:
+    return Diagnostic(Span(chunk.start, chunk.end), message, "syntax")
+
+
+def depth(statement: ast.Statement) -> int:
+    """How deeply ``statement``'s expression nests (see ``MAX_DEPTH``): the left operand of a
+    binary operator is at its operator's level, every other operand one deeper."""
+    if not isinstance(statement, ast.Definition):
+        return 0
+    deepest = 0
+    stack: list[tuple[ast.Expr, int]] = [(statement.value, 0)]
+    while stack:
+        node, level = stack.pop()
+        deepest = max(deepest, level)
+        kind = type(node)
+        if kind is ast.Binary:
+            stack.append((node.left, level))  # type: ignore[union-attr]
+            stack.append((node.right, level + 1))  # type: ignore[union-attr]
+        elif kind is ast.Call:
+            stack.extend((arg, level + 1) for arg in node.args)  # type: ignore[union-attr]
+        elif kind is ast.Unary or kind is ast.Transpose:
+            stack.append((node.operand, level + 1))  # type: ignore[union-attr]
+    return deepest
 
 
 def _broken(chunk: Chunk, frame: int) -> ast.Broken:
     span = Span(0, len(chunk.text), frame)
     names: list[ast.Name] = []
     is_declaration = False
-    if m := _DEFINES.match(chunk.text):
+    head = chunk.text if len(chunk.text) <= MAX_STATEMENT else chunk.text[:200]
+    if m := _DEFINES.match(head):
         names.append(ast.Name(Span(m.start(1), m.end(1), frame), m.group(1)))
-    elif m := _DECLARES.match(chunk.text):
+    elif m := _DECLARES.match(head):
         is_declaration = True
         for n in re.finditer(r"[A-Za-z_]\w*", m.group(1)):
             s = m.start(1) + n.start()
             names.append(ast.Name(Span(s, s + len(n.group()), frame), n.group()))
     return ast.Broken(span, tuple(names), is_declaration)
-
-
-# ---------------------------------------------------------------- lark tree → syntax tree
-
-
-class _Builder:
-    """Lark's tree → syntax tree, spans counting from the statement's start in ``frame``."""
-
-    def __init__(self, frame: int = 0) -> None:
-        self.frame = frame
-
-    def span(self, node: lark.Tree[lark.Token] | lark.Token) -> Span:
-        if isinstance(node, lark.Token):
-            assert node.start_pos is not None and node.end_pos is not None
-            return Span(node.start_pos, node.end_pos, self.frame)
-        return Span(node.meta.start_pos, node.meta.end_pos, self.frame)
-
-    def name(self, token: lark.Token) -> ast.Name:
-        return ast.Name(self.span(token), str(token))
-
-    def statement(self, tree: lark.Tree[lark.Token]) -> ast.Statement:
-        if tree.data == "definition":
-            name, value = tree.children
-            assert isinstance(name, lark.Token) and value is not None
-            return ast.Definition(self.span(tree), self.name(name), self.expr(value))
-        const, names, type_spec, properties = tree.children
-        assert isinstance(names, lark.Tree) and isinstance(type_spec, lark.Tree)
-        assert isinstance(properties, lark.Tree)
-        kind, dims = type_spec.children
-        assert isinstance(kind, lark.Token)
-        dim_nodes: tuple[ast.Name | ast.Number, ...] | None = None
-        if isinstance(dims, lark.Tree):
-            dim_nodes = tuple(self.dim(d) for d in dims.children if d is not None)
-        return ast.Declaration(
-            self.span(tree),
-            tuple(self.name(t) for t in names.children if isinstance(t, lark.Token)),
-            ast.TypeSpec(self.span(type_spec), self.name(kind), dim_nodes),
-            tuple(self.name(t) for t in properties.children if isinstance(t, lark.Token)),
-            const is not None,
-        )
-
-    def dim(self, node: lark.Tree[lark.Token] | lark.Token) -> ast.Name | ast.Number:
-        assert isinstance(node, lark.Token)
-        if node.type == "NUMBER":
-            return ast.Number(self.span(node), str(node))
-        return self.name(node)
-
-    def expr(self, node: lark.Tree[lark.Token] | lark.Token) -> ast.Expr:
-        assert isinstance(node, lark.Tree)
-        span, kids = self.span(node), node.children
-        match node.data:
-            case "number":
-                assert isinstance(kids[0], lark.Token)
-                return ast.Number(span, str(kids[0]))
-            case "name":
-                assert isinstance(kids[0], lark.Token)
-                return ast.Name(span, str(kids[0]))
-            case "call":
-                func, args = kids
-                assert isinstance(func, lark.Token)
-                values = () if args is None else tuple(self.expr(a) for a in args.children)  # type: ignore[union-attr]
-                return ast.Call(span, self.name(func), values)
-            case "binop":
-                left, op, right = kids
-                assert isinstance(op, lark.Token) and left is not None and right is not None
-                return ast.Binary(
-                    span, _OPS[op.type], self.expr(left), self.expr(right), self.span(op)
-                )
-            case "unop":
-                op, operand = kids
-                assert isinstance(op, lark.Token) and operand is not None
-                return ast.Unary(span, str(op), self.expr(operand))
-            case "transpose":
-                assert kids[0] is not None
-                return ast.Transpose(span, self.expr(kids[0]))
-            case "supinv":
-                operand, op = kids
-                assert isinstance(op, lark.Token) and operand is not None
-                op_span = self.span(op)
-                minus_one = ast.Unary(op_span, "-", ast.Number(op_span, "1"))
-                return ast.Binary(span, "^", self.expr(operand), minus_one, op_span)
-        raise AssertionError(f"unknown node {node.data}")
-
-
-# ---------------------------------------------------------------- friendly syntax errors
-
-
-@functools.cache
-def _lexer() -> lark.Lark:
-    """The same grammar with a basic lexer, for tokenizing broken statements.
-
-    ``Lark.lex`` on the (contextual-lexer) parser builds a fresh lexer on every call, with
-    regex collision checks: about 40 ms per syntax error.  This one is built once.
-    """
-    return lark.Lark(grammar_text(), parser=None, lexer="basic")
-
-
-def _tokens(text: str) -> list[lark.Token]:
-    out: list[lark.Token] = []
-    try:
-        for token in _lexer().lex(text):
-            out.append(token)
-    except lark.exceptions.UnexpectedInput:
-        pass
-    return out
-
-
-def _show(token: lark.Token) -> str:
-    return f"'{token}'"
-
-
-def _describe(exc: UnexpectedInput, chunk: Chunk, index: LineIndex) -> Diagnostic:
-    base = chunk.start
-
-    def at(token: lark.Token) -> Span:
-        assert token.start_pos is not None and token.end_pos is not None
-        return Span(base + token.start_pos, base + token.end_pos)
-
-    def error(span: Span, message: str) -> Diagnostic:
-        return Diagnostic(span, message, "syntax")
-
-    if isinstance(exc, lark.exceptions.UnexpectedCharacters):
-        offset = exc.pos_in_stream or 0
-        pos = base + offset
-        ch = chunk.text[offset]
-        hint = "; use ( ) for grouping" if ch in "[]{}" else ""
-        return error(Span(pos, pos + 1), f"unexpected '{ch}'{hint}")
-
-    tokens = _tokens(chunk.text)
-    assert isinstance(exc, lark.exceptions.UnexpectedToken)
-    bad = exc.token
-    at_end = bad.type == "$END"
-    i = (
-        len(tokens)
-        if at_end
-        else next((k for k, t in enumerate(tokens) if t.start_pos == bad.start_pos), len(tokens))
-    )
-    before = tokens[:i]
-    prev = before[-1] if before else None
-
-    opened: list[lark.Token] = []
-    for t in before:
-        if t.type == "LPAR":
-            opened.append(t)
-        elif t.type == "RPAR":
-            opened.pop() if opened else None
-
-    if not at_end and bad.type == "RPAR" and not opened:
-        return error(at(bad), "unmatched ')'")
-    if prev is not None and prev.type == bad.type == "STAR" and prev.end_pos == bad.start_pos:
-        return error(at(prev).cover(at(bad)), "'**' is not an operator: write '^' for a "
-                     "power (x^2, X^-1) or '.^' for an element-wise power")  # fmt: skip
-    if (
-        prev is not None
-        and prev.type in _BINARY
-        and (at_end or bad.type not in _OPERAND_START)
-        and (at_end or bad.type != "MINUS")
-    ):
-        return error(at(prev), f"missing operand after {_show(prev)}")
-    if at_end:
-        if prev is not None and prev.type == "COMMA" and opened:
-            return error(at(prev), "missing argument after ','")
-        if opened:
-            line, col = index.line_col(base + (opened[-1].start_pos or 0))
-            return error(at(opened[-1]), f"unclosed '(' opened at {line + 1}:{col + 1}")
-        if prev is None:
-            return error(Span(base, chunk.end), "empty statement")
-        follow = {
-            "EQUAL": "missing expression after '='",
-            "COLON": "missing type after ':' (scalar, vector(n) or matrix(m, n))",
-            "COMMA": "missing name after ','",
-            "CONST": "missing declaration after 'const'",
-        }
-        if prev.type in follow:
-            return error(at(prev), follow[prev.type])
-        if len(before) == 1 and prev.type == "NAME":
-            return error(at(prev), f"incomplete statement: expected '=' or ':' after {_show(prev)}")
-        return error(at(prev), f"incomplete statement after {_show(prev)}")
-
-    if prev is None:
-        return error(at(bad), f"unexpected {_show(bad)}: a statement starts with a name, "
-                     "as in 'f = …' or 'x : vector(n)'")  # fmt: skip
-    if len(before) == 1 and prev.type == "NAME":
-        return error(at(bad), f"expected '=' or ':' after {_show(prev)}, found {_show(bad)}")
-    if prev.type in _OPERAND_END and bad.type in _OPERAND_START:
-        return error(at(bad), f"missing operator between {_show(prev)} and {_show(bad)}")
-    if bad.type in _BINARY or bad.type == "RPAR":
-        if prev.type == "LPAR" and bad.type == "RPAR":
-            if len(before) >= 2 and before[-2].type == "NAME":
-                return error(at(bad), f"unexpected {_show(bad)}")
-            return error(at(prev).cover(at(bad)), "empty parentheses")
-        return error(at(bad), f"missing operand before {_show(bad)}")
-    if bad.type == "EQUAL":
-        return error(at(bad), "unexpected '=': a definition has exactly one '='")
-    if bad.type == "COMMA" and not opened:
-        return error(at(bad), "unexpected ',' outside a function call")
-    return error(at(bad), f"unexpected {_show(bad)}")

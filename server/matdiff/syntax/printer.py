@@ -62,10 +62,18 @@ def format_expr(e: ast.Expr) -> str:
     if level == _POWER:
         # right-associative; the base is a postfix expression, the exponent may carry a sign
         left, right = _operand(e.left, _POSTFIX), _operand(e.right, _UNARY)
-    else:  # left-associative
-        left, right = _operand(e.left, level), _operand(e.right, level + 1)
-    op = f" {e.op} " if e.op in _SPACED else e.op
-    return f"{left}{op}{right}"
+        return f"{left}{e.op}{right}"
+    # left-associative: a chain (a + b - c, a*b*c) is printed along its left operands, in a
+    # loop, so that a sum of thousands of terms does not recurse thousands deep
+    rights: list[str] = []
+    while True:
+        spaced = f" {e.op} " if e.op in _SPACED else e.op
+        rights.append(spaced + _operand(e.right, level + 1))
+        below = e.left
+        if not (isinstance(below, ast.Binary) and level <= _LEVEL[below.op] < _POWER):
+            break
+        e, level = below, _LEVEL[below.op]
+    return _operand(e.left, level) + "".join(reversed(rights))
 
 
 def format_statement(statement: ast.Statement, text: str) -> str:
@@ -95,7 +103,8 @@ def format_document(result: ParseResult) -> str:
     return "".join(format_statement(s, text) + "\n" for s, text in pairs)
 
 
-_GAP = re.compile(r"(?P<comment>#[^\n]*)|(?P<sep>[;\n])|[^#;\n]+")
+_GAP = re.compile(r"(?P<comment>#[^\r\n]*)|(?P<sep>;|\r\n?|\n)|[^#;\r\n]+")
+_EOL = re.compile(r"\r\n?|\n")
 
 
 def format_text(text: str) -> str:
@@ -105,13 +114,16 @@ def format_text(text: str) -> str:
     over several lines with a comment inside, is kept verbatim.  Between statements,
     comments, ``;`` and blank lines are kept; spacing is normalised (``a = 1; b = 2``, two
     spaces before a trailing comment, no indentation) and the
-    document ends with exactly one newline.
+    document ends with exactly one line break.  Line breaks are the document's first one
+    (``\n``, ``\r\n`` or ``\r``); a byte-order mark stays.
     """
     text = lone_cr_as_lf(text)  # a lone \r ends a line too (and is written \n, as \r\n is)
     pieces: list[str] = []  # statements, ";", "\n" and comments, in order
     pos = 0
     index = LineIndex(text)
-    for chunk in split_statements(text):
+    bom = "\ufeff" if text.startswith("\ufeff") else ""
+    eol = m.group() if (m := _EOL.search(text)) else "\n"
+    for chunk in split_statements(" " + text[1:] if bom else text):
         pieces.extend(_gap(text[pos : chunk.start]))
         original = text[chunk.start : chunk.end]
         statement, diagnostic = parse_statement(chunk, index)
@@ -121,7 +133,7 @@ def format_text(text: str) -> str:
             pieces.append(_format_or_keep(statement, original))
         pos = chunk.end
     pieces.extend(_gap(text[pos:]))
-    return _join(pieces)
+    return bom + _join(pieces, eol)
 
 
 def _format_or_keep(statement: ast.Statement, original: str) -> str:
@@ -132,15 +144,19 @@ def _format_or_keep(statement: ast.Statement, original: str) -> str:
 
 
 def _gap(gap: str) -> list[str]:
-    return [m.group() for m in _GAP.finditer(gap) if m.lastgroup is not None]
+    return [
+        "\n" if m.lastgroup == "sep" and m.group() != ";" else m.group()
+        for m in _GAP.finditer(gap)
+        if m.lastgroup is not None
+    ]
 
 
-def _join(pieces: list[str]) -> str:
+def _join(pieces: list[str], eol: str) -> str:
     out: list[str] = []
     line_start = True
     for piece in pieces:
         if piece == "\n":
-            out.append("\n")
+            out.append(eol)
             line_start = True
             continue
         if not line_start:
@@ -150,5 +166,5 @@ def _join(pieces: list[str]) -> str:
                 out.append(" ")
         out.append(piece.rstrip() if piece.startswith("#") else piece)
         line_start = False
-    result = "".join(out).strip("\n")
-    return result + "\n" if result else ""
+    result = "".join(out).strip("\r\n")
+    return result + eol if result else ""
