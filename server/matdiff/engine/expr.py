@@ -129,8 +129,8 @@ class Var(Expr):
     name: str
     props: frozenset[str]
 
-    def _make_key(self) -> str:
-        return f"var:{self.name}"
+    def _make_key(self) -> str:  # a space sorts before any character of a name
+        return f"var:{self.name} {self.shape} {','.join(sorted(self.props))}"
 
 
 def var(name: str, shape: Shape, props: frozenset[str] | set[str] = frozenset()) -> Var:
@@ -163,7 +163,8 @@ class Num(Expr):
     value: Fraction
 
     def _make_key(self) -> str:
-        return f"!{float(self.value):+.6e}"
+        # ordered by value first; the exact fraction keeps the key injective
+        return f"!{float(self.value):+.6e}:{self.value}"
 
 
 def num(value: int | float | Fraction | str) -> Num:
@@ -694,6 +695,8 @@ class Elementwise(Expr):
         return (self.arg,) if self.param is None else (self.arg, self.param)
 
     def _make_key(self) -> str:
+        if self.param is not None:  # the exponent is part of the node: x.^2 ≠ x.^3
+            return f"{self.fn}({self.arg.sort_key()},{self.param.sort_key()})"
         return f"{self.fn}({self.arg.sort_key()})"
 
 
@@ -773,6 +776,9 @@ class Derivative(Expr):
     @property
     def children(self) -> tuple[Expr, ...]:
         return (self.arg,)
+
+    def _make_key(self) -> str:
+        return f"D:{self.var.name}({self.arg.sort_key()})"
 
 
 def derivative_of(arg: Expr, x: Var) -> Expr:
