@@ -114,6 +114,8 @@ def clear_cache() -> None:
     no longer identical to new ones: caches keyed by nodes watch ``generation()``."""
     _GENERATION[0] += 1
     _TABLE.clear()
+    _MUL.clear()
+    _ADD.clear()
     _SYMMETRIC.clear()
     _TRANSPOSED.clear()
 
@@ -168,6 +170,10 @@ class Num(Expr):
 
 
 def num(value: int | float | Fraction | str) -> Num:
+    if isinstance(value, int | Fraction):  # the common case: already built
+        got = _TABLE.get((Num, value))
+        if got is not None:
+            return got  # type: ignore[return-value]
     v = Fraction(value) if not isinstance(value, float) else Fraction(str(value))
     node: Num = _intern(Num, (v,), SCALAR, (), value=v)
     return node
@@ -299,7 +305,16 @@ def term_order(e: Expr) -> tuple[int, int, str]:
 
 
 def add(*terms: Expr) -> Expr:
-    """The sum of ``terms`` (all of one shape), with like terms merged."""
+    """The sum of ``terms`` (all of one shape), with like terms merged (remembered)."""
+    got = _ADD.get(terms)
+    if got is None:
+        if len(_ADD) > 100_000:
+            _ADD.clear()
+        got = _ADD[terms] = _add(terms)
+    return got
+
+
+def _add(terms: tuple[Expr, ...]) -> Expr:
     if not terms:
         raise ValueError("empty sum")
     shape = terms[0].shape
@@ -374,6 +389,75 @@ def _mixed_products(chain: list[Expr]) -> list[Expr]:
     return out
 
 
+def _power_view(f: Expr) -> tuple[Expr, int, bool]:
+    """A chain factor as (base, k, transposed): ``X⁻ᵀ`` is (X, −1, True), ``X³`` (X, 3, False)."""
+    t = False
+    if isinstance(f, Transpose):
+        f, t = f.arg, True
+    if isinstance(f, Unary) and f.op == "inv":
+        return f.arg, -1, t
+    if isinstance(f, Unary) and f.op == "matpow":
+        if isinstance(f.arg, Unary) and f.arg.op == "inv":
+            return f.arg.arg, -f.k, t
+        return f.arg, f.k, t
+    return f, 1, t
+
+
+def _from_power(base: Expr, k: int, t: bool) -> Expr | None:
+    if k == 0:
+        return None
+    out = inv(base) if k == -1 else matpow(base, k)
+    return transpose(out) if t else out
+
+
+def _inverted_chain(f: Expr) -> tuple[Expr, ...] | None:
+    """For f = M⁻¹ (or M⁻ᵀ) with M a product, the chain of M (of Mᵀ): f cancels against it."""
+    t = isinstance(f, Transpose)
+    g = f.arg if isinstance(f, Transpose) else f
+    if not (isinstance(g, Unary) and g.op == "inv"):
+        return None
+    m = transpose(g.arg) if t else g.arg
+    if isinstance(m, Prod) and m.coef == 1 and not m.scalars and len(m.chain) > 1:
+        return m.chain
+    return None
+
+
+def _cancel_and_merge(chain: list[Expr]) -> list[Expr]:
+    """Powers of one base meet in a chain (Cookbook eq. (145) and the definition of the
+    inverse): ``X X⁻¹`` → I, ``X⁻ᵀXᵀ`` → I, ``X²X²`` → X⁴, ``(XᵀX)⁻¹XᵀX`` → I."""
+    if len(chain) < 2:
+        return chain
+    changed = True
+    while changed and len(chain) > 1:
+        changed = False
+        for i in range(len(chain) - 1):
+            a, b = chain[i], chain[i + 1]
+            ba, ka, ta = _power_view(a)
+            bb, kb, tb = _power_view(b)
+            linear = not any(v.startswith("d:") for v in ba.free)  # dX dX stays a product
+            if ba is bb and ta == tb and ba.shape.is_square and linear:
+                merged = _from_power(ba, ka + kb, ta)
+                chain[i : i + 2] = [] if merged is None else [merged]
+                changed = True
+                break
+            for j, f in ((i, a), (i + 1, b)):
+                sub = _inverted_chain(f)
+                if sub is None:
+                    continue
+                n = len(sub)
+                if j == i and tuple(chain[i + 1 : i + 1 + n]) == sub:  # M⁻¹ M
+                    del chain[i : i + 1 + n]
+                    changed = True
+                    break
+                if j == i + 1 and i + 1 >= n and tuple(chain[i + 1 - n : i + 1]) == sub:  # M M⁻¹
+                    del chain[i + 1 - n : i + 2]
+                    changed = True
+                    break
+            if changed:
+                break
+    return chain
+
+
 def _split_scalar_runs(chain: list[Expr]) -> tuple[list[Expr], list[Expr]]:
     """Pull minimal 1×1 runs out of a chain (``x yᵀ z`` → scalar ``yᵀz``, chain ``x``)."""
     scalars: list[Expr] = []
@@ -418,8 +502,22 @@ def prod_of(coef: Fraction, factors: tuple[Expr, ...]) -> Expr:
     return mul(num(coef), *factors) if coef != 1 else mul(*factors)
 
 
+_MUL: dict[tuple[Expr, ...], Expr] = {}
+_ADD: dict[tuple[Expr, ...], Expr] = {}
+
+
 def mul(*factors: Expr) -> Expr:
-    """The product of ``factors`` in order; scalars (1×1) scale, the rest multiply."""
+    """The product of ``factors`` in order; scalars (1×1) scale, the rest multiply.
+    Remembered by its (interned) factors: the simplifier's search asks for the same often."""
+    got = _MUL.get(factors)
+    if got is None:
+        if len(_MUL) > 100_000:
+            _MUL.clear()
+        got = _MUL[factors] = _mul(factors)
+    return got
+
+
+def _mul(factors: tuple[Expr, ...]) -> Expr:
     coef = Fraction(1)
     powers: dict[Expr, Fraction] = {}
     chain: list[Expr] = []
@@ -444,6 +542,7 @@ def mul(*factors: Expr) -> Expr:
     if coef == 0:
         return zeros(shape)
     chain = _mixed_products(chain)
+    chain = _cancel_and_merge(chain)
     run_scalars, chain = _split_scalar_runs(chain)
     for s in run_scalars:
         powers[s] = powers.get(s, Fraction(0)) + 1

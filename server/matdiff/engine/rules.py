@@ -1,0 +1,310 @@
+"""The simplifier's rewrite rules, as data: one identity each, with its source.
+
+A :class:`Rule` rewrites one node (``apply`` returns the equal expression, or None where the
+rule does not match).  Rules of the ``expand`` phase bring an expression to a normal form in
+which equal parts meet and cancel (products distributed over sums, inverses of products
+split, traces rotated to one cyclic order, vec/Kronecker folded back); rules of the ``fold``
+phase shorten (a common factor out of a sum, 1 − σ(z) = σ(−z), X⁻ᵀ… kept whole) and are kept
+only where the token cost drops.  ``example`` is a small document and an expression the rule
+matches somewhere: the table-driven test checks every rule on it by numbers.
+
+Cookbook = The Matrix Cookbook (Petersen & Pedersen, Nov 15 2012); tutorial = the Matrix
+Calculus Tutorial (``../shared/reference``); PRML = Bishop, Pattern Recognition and Machine
+Learning (2006).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Literal
+
+from matdiff.engine import expr as E
+from matdiff.engine.cost import cost
+from matdiff.engine.shape import Shape
+
+Phase = Literal["expand", "fold"]
+
+
+@dataclass(frozen=True)
+class Rule:
+    name: str
+    source: str
+    phase: Phase
+    apply: Callable[[E.Expr], E.Expr | None]
+    example: tuple[str, str]  # (declarations, an expression with a node the rule rewrites)
+
+
+# ---------------------------------------------------------------------------- expand
+
+
+def _distribute_product(e: E.Expr) -> E.Expr | None:
+    """A(B + C)D = ABD + ACD; s(a + b) = sa + sb for a scalar sum s."""
+    if not isinstance(e, E.Prod):
+        return None
+    fs = e.factors
+    for k, f in enumerate(fs):
+        if isinstance(f, E.Sum):
+            return E.add(*(E.mul(E.num(e.coef), *fs[:k], t, *fs[k + 1 :]) for t in f.terms))
+    return None
+
+
+def _distribute_number(e: E.Expr) -> E.Expr | None:
+    """c(A + B) = cA + cB for a number c."""
+    if isinstance(e, E.Prod) and len(e.factors) == 1 and isinstance(e.factors[0], E.Sum):
+        return E.add(*(E.scale(e.coef, t) for t in e.factors[0].terms))
+    return None
+
+
+def _distribute_hadamard(e: E.Expr) -> E.Expr | None:
+    """A ∘ (B + C) = A ∘ B + A ∘ C."""
+    if not isinstance(e, E.Hadamard):
+        return None
+    fs = e.factors
+    for k, f in enumerate(fs):
+        if isinstance(f, E.Sum):
+            return E.add(*(E.hadamard(*fs[:k], t, *fs[k + 1 :]) for t in f.terms))
+    return None
+
+
+def _distribute_transpose(e: E.Expr) -> E.Expr | None:
+    """(A + B)ᵀ = Aᵀ + Bᵀ."""
+    if isinstance(e, E.Transpose) and isinstance(e.arg, E.Sum):
+        return E.add(*(E.transpose(t) for t in e.arg.terms))
+    return None
+
+
+def _linear_unvec(e: E.Expr) -> E.Expr | None:
+    """unvec and sum are linear: unvec(a + b) = unvec(a) + unvec(b), unvec(s·v) = s·unvec(v)."""
+    if not (isinstance(e, E.Unary) and e.op in ("unvec", "sumall")):
+        return None
+    build: Callable[[E.Expr], E.Expr] = (
+        (lambda v: E.unvec(v, e.shape)) if e.op == "unvec" else E.sumall
+    )
+    a = e.arg
+    if isinstance(a, E.Sum):
+        return E.add(*(build(t) for t in a.terms))
+    if isinstance(a, E.Prod) and a.chain and (a.scalars or a.coef != 1):
+        return E.mul(E.num(a.coef), *a.scalars, build(E.mul(*a.chain)))
+    return None
+
+
+def _inverse_of_product(e: E.Expr) -> E.Expr | None:
+    """(AB)⁻¹ = B⁻¹A⁻¹ for square factors (Cookbook eq. (1))."""
+    if not (isinstance(e, E.Unary) and e.op == "inv" and isinstance(e.arg, E.Prod)):
+        return None
+    a = e.arg
+    if len(a.chain) < 2 or not all(f.shape == a.shape for f in a.chain):
+        return None
+    scal = E.mul(E.num(a.coef), *a.scalars)
+    return E.mul(E.power(scal, E.num(-1)), *(E.inv(f) for f in reversed(a.chain)))
+
+
+def _is_sum_one_plus(e: E.Expr, of: E.Expr) -> bool:
+    return isinstance(e, E.Sum) and len(e.terms) == 2 and set(e.terms) == {E.ones(of.shape), of}
+
+
+def _sigmoid_of_exp(e: E.Expr) -> E.Expr | None:
+    """σ(u) = eᵘ/(1 + eᵘ) = 1/(1 + e⁻ᵘ) (PRML eq. (4.59)), in Hadamard and scalar products."""
+    if isinstance(e, E.Hadamard):
+        fs = list(e.factors)
+        dens = [
+            f.arg
+            for f in fs
+            if isinstance(f, E.Elementwise) and f.fn == "pow" and f.param is E.num(-1)
+        ]
+        for den in dens:
+            for f in fs:
+                if isinstance(f, E.Elementwise) and f.fn == "exp" and _is_sum_one_plus(den, f):
+                    rest = [g for g in fs if g is not f and g is not E.epow(den, E.num(-1))]
+                    return E.hadamard(E.elementwise("sigmoid", f.arg), *rest)
+            if isinstance(den, E.Sum) and len(den.terms) == 2:
+                for t in den.terms:
+                    if isinstance(t, E.Elementwise) and t.fn == "exp" and _is_sum_one_plus(den, t):
+                        rest = [g for g in fs if g is not E.epow(den, E.num(-1))]
+                        return E.hadamard(E.elementwise("sigmoid", E.neg(t.arg)), *rest)
+        return None
+    if isinstance(e, E.Prod) and e.scalars:
+        ss = list(e.scalars)
+        for s in ss:
+            if not (isinstance(s, E.Power) and s.exponent is E.num(-1)):
+                continue
+            den = s.base
+            for f in ss:
+                if isinstance(f, E.Elementwise) and f.fn == "exp" and _is_sum_one_plus(den, f):
+                    rest = [g for g in ss if g is not f and g is not s]
+                    return E.mul(E.num(e.coef), E.elementwise("sigmoid", f.arg), *rest, *e.chain)
+            if isinstance(den, E.Sum):
+                for t in den.terms:
+                    if isinstance(t, E.Elementwise) and t.fn == "exp" and _is_sum_one_plus(den, t):
+                        rest = [g for g in ss if g is not s]
+                        sig = E.elementwise("sigmoid", E.neg(t.arg))
+                        return E.mul(E.num(e.coef), sig, *rest, *e.chain)
+    return None
+
+
+def _log_softmax(e: E.Expr) -> E.Expr | None:
+    """log softmax(z) = z − logsumexp(z)·1 (PRML eq. (4.104) with its log)."""
+    if isinstance(e, E.Elementwise) and e.fn == "log" and isinstance(e.arg, E.Unary) \
+            and e.arg.op == "softmax":  # fmt: skip
+        z = e.arg.arg
+        return E.sub(z, E.mul(E.logsumexp(z), E.ones(z.shape)))
+    return None
+
+
+def _diag_times_vector(e: E.Expr) -> E.Expr | None:
+    """diag(d)v = d ∘ v, vᵀdiag(d) = (v ∘ d)ᵀ."""
+    if not isinstance(e, E.Prod):
+        return None
+    ch = e.chain
+    for k in range(len(ch) - 1):
+        a, b = ch[k], ch[k + 1]
+        if isinstance(a, E.Unary) and a.op == "diag" and b.shape.is_column:
+            merged = E.hadamard(a.arg, b)
+        elif isinstance(b, E.Unary) and b.op == "diag" and a.shape.is_row:
+            merged = E.transpose(E.hadamard(b.arg, E.transpose(a)))
+        else:
+            continue
+        return E.mul(E.num(e.coef), *e.scalars, *ch[:k], merged, *ch[k + 2 :])
+    return None
+
+
+def _diag_of_outer(e: E.Expr) -> E.Expr | None:
+    """diag(x yᵀ) = x ∘ y."""
+    if isinstance(e, E.Unary) and e.op == "diagpart" and isinstance(e.arg, E.Prod):
+        a = e.arg
+        if len(a.chain) == 2 and a.chain[0].shape.is_column:
+            x, yt = a.chain
+            return E.mul(E.num(a.coef), *a.scalars, E.hadamard(x, E.transpose(yt)))
+    return None
+
+
+def _trace_cycle(e: E.Expr) -> E.Expr | None:
+    """tr(ABC) = tr(BCA) = tr(CAB) (Cookbook eq. (16)), tr(A) = tr(Aᵀ) (eq. (13)): one
+    rotation for all, so equal traces meet; products rebuilt, so X⁻¹ … X cancels."""
+    if not (isinstance(e, E.Unary) and e.op == "tr" and isinstance(e.arg, E.Prod)):
+        return None
+    a = e.arg
+    ch = a.chain
+    if len(ch) < 2:
+        return None
+    flipped = tuple(E.transpose(f) for f in reversed(ch))
+    best: E.Expr | None = None
+    for c in (ch, flipped):
+        for k in range(len(c)):
+            rot = c[k:] + c[:k]
+            if not all(rot[i].shape.cols == rot[i + 1].shape.rows for i in range(len(rot) - 1)):
+                continue
+            got = E.mul(E.num(a.coef), *a.scalars, E.trace(E.mul(*rot)))
+            if best is None or (cost(got), got.sort_key()) < (cost(best), best.sort_key()):
+                best = got
+    return best
+
+
+def _unvec_kron(e: E.Expr) -> E.Expr | None:
+    """unvec((A ⊗ B) vec X) = B X Aᵀ (Cookbook §10.2.2, vec(AXB) = (Bᵀ ⊗ A) vec X, read
+    backwards)."""
+    if not (isinstance(e, E.Unary) and e.op == "unvec" and isinstance(e.arg, E.Prod)):
+        return None
+    a = e.arg
+    if len(a.chain) != 2 or not isinstance(a.chain[0], E.Kron):
+        return None
+    k, v = a.chain
+    assert isinstance(k, E.Kron)
+    A, B = k.left, k.right
+    if isinstance(v, E.Unary) and v.op == "vec":
+        X = v.arg
+    else:
+        X = E.unvec(v, Shape(B.shape.cols, A.shape.cols))
+    if Shape(B.shape.rows, A.shape.rows) != e.shape:
+        return None
+    return E.mul(E.num(a.coef), *a.scalars, B, X, E.transpose(A))
+
+
+# ---------------------------------------------------------------------------- fold
+
+
+def _one_minus_sigmoid(e: E.Expr) -> E.Expr | None:
+    """1 − σ(z) = σ(−z) (PRML eq. (4.60)), inside a sum."""
+    if not isinstance(e, E.Sum):
+        return None
+    terms = list(e.terms)
+    for t in terms:
+        c, body = E.split_coef(t)
+        if not (isinstance(body, E.Elementwise) and body.fn == "sigmoid"):
+            continue
+        one = E.scale(-c, E.ones(e.shape))
+        if one in terms:
+            rest = [u for u in terms if u is not t and u is not one]
+            merged = E.scale(-c, E.elementwise("sigmoid", E.neg(body.arg)))
+            return E.add(merged, *rest) if rest else merged
+    return None
+
+
+def _merge_inverses(e: E.Expr) -> E.Expr | None:
+    """B⁻¹A⁻¹ = (AB)⁻¹ (Cookbook eq. (1) read backwards)."""
+    if not isinstance(e, E.Prod):
+        return None
+    ch = e.chain
+    for k in range(len(ch) - 1):
+        a, b = ch[k], ch[k + 1]
+        if isinstance(a, E.Unary) and a.op == "inv" and isinstance(b, E.Unary) and b.op == "inv":
+            merged = E.inv(E.mul(b.arg, a.arg))
+            return E.mul(E.num(e.coef), *e.scalars, *ch[:k], merged, *ch[k + 2 :])
+    return None
+
+
+def keep_transposed(s: E.Sum) -> E.Expr:
+    """(Σ tᵢᵀ)ᵀ as one node (the constructor would spread the transpose again)."""
+    flipped = E.add(*(E.transpose(t) for t in s.terms))
+    if not isinstance(flipped, E.Sum):
+        return E.transpose(flipped)
+    node: E.Expr = E._intern(E.Transpose, (flipped,), flipped.shape.T, (flipped,), arg=flipped)
+    return node
+
+
+def _transpose_of_sum(e: E.Expr) -> E.Expr | None:
+    """Aᵀ + Bᵀ = (A + B)ᵀ (Cookbook eq. (4) read backwards), where shorter."""
+    if isinstance(e, E.Sum) and not e.is_scalar and not E.symmetric(e):
+        return keep_transposed(e)
+    return None
+
+
+_SQ = "X, A, B : matrix(n, n); x, y, d, v : vector(n); z : vector(n); W : matrix(m, n)\n"
+
+RULES: tuple[Rule, ...] = (
+    Rule("distribute a product", "A(B + C)D = ABD + ACD (distributivity)", "expand",
+         _distribute_product, (_SQ, "A*(X + B)*x")),
+    Rule("distribute a number", "c(A + B) = cA + cB", "expand",
+         _distribute_number, (_SQ, "0.5*(2*A - 2*X)")),
+    Rule("distribute a Hadamard product", "A ∘ (B + C) = A ∘ B + A ∘ C (Cookbook eq. (516))",
+         "expand", _distribute_hadamard, (_SQ, "x .* (ones(n) - y)")),
+    Rule("transpose of a sum", "(A + B)ᵀ = Aᵀ + Bᵀ (Cookbook eq. (4))", "expand",
+         _distribute_transpose, (_SQ, "(A*X + B)'")),
+    Rule("unvec and sum are linear", "unvec(a + b) = unvec(a) + unvec(b), sum(sA) = s·sum(A)",
+         "expand", _linear_unvec, (_SQ, "sum((x'*y)*A + X)")),
+    Rule("inverse of a product", "(AB)⁻¹ = B⁻¹A⁻¹ (Cookbook eq. (1))", "expand",
+         _inverse_of_product, (_SQ, "inv(X'*A*X)")),
+    Rule("sigmoid from exp", "σ(u) = eᵘ/(1 + eᵘ) = 1/(1 + e⁻ᵘ) (PRML eq. (4.59))", "expand",
+         _sigmoid_of_exp, (_SQ, "exp(-z) ./ (ones(n) + exp(-z)) .* y")),
+    Rule("log of softmax", "log softmax(z) = z − logsumexp(z)·1 (PRML eq. (4.104))", "expand",
+         _log_softmax, (_SQ, "log(softmax(z))")),
+    Rule("diag times a vector", "diag(d)v = d ∘ v (Cookbook §9.1: diag as Hadamard)", "expand",
+         _diag_times_vector, (_SQ, "A*diag(d)*v")),
+    Rule("diagonal of an outer product", "diag(xyᵀ) = x ∘ y", "expand",
+         _diag_of_outer, (_SQ, "diag(x*y')")),
+    Rule("trace cycling", "tr(ABC) = tr(CAB) (Cookbook eq. (16)), tr(Aᵀ) = tr(A) (eq. (13))",
+         "expand", _trace_cycle, (_SQ, "tr(inv(X)*A*X)")),
+    Rule("vec/Kronecker folded back",
+         "unvec((A ⊗ B) vec X) = BXAᵀ (Cookbook §10.2.2: vec(AXB) = (Bᵀ ⊗ A) vec X)", "expand",
+         _unvec_kron, (_SQ, "unvec(kron(A, B)*vec(X), n, n)")),
+    Rule("one minus sigmoid", "1 − σ(z) = σ(−z) (PRML eq. (4.60))", "fold",
+         _one_minus_sigmoid, (_SQ, "ones(n) - sigmoid(z) + y")),
+    Rule("inverses merged", "B⁻¹A⁻¹ = (AB)⁻¹ (Cookbook eq. (1))", "fold",
+         _merge_inverses, (_SQ, "inv(X)*inv(A)*B")),
+    Rule("transpose of a sum kept whole", "Aᵀ + Bᵀ = (A + B)ᵀ (Cookbook eq. (4))", "fold",
+         _transpose_of_sum, (_SQ, "A' + X'*B'")),
+)  # fmt: skip
+
+EXPAND = tuple(r for r in RULES if r.phase == "expand")
+FOLD = tuple(r for r in RULES if r.phase == "fold")
