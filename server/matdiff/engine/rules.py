@@ -152,6 +152,27 @@ def _log_softmax(e: E.Expr) -> E.Expr | None:
     return None
 
 
+def _inner_as_hadamard(e: E.Expr) -> E.Expr | None:
+    """xᵀy = 1ᵀ(x ∘ y) (definition of ∘), where the Hadamard product then merges factors:
+    (t ⊘ s)ᵀs = sum(t)."""
+    if not (isinstance(e, E.Prod) and e.is_scalar and len(e.chain) == 2):
+        return None
+    a, b = e.chain
+    if not (a.shape.is_row and b.shape.is_column):
+        return None
+    u, v = E.transpose(a), b
+    if not (isinstance(u, E.Hadamard) or isinstance(v, E.Hadamard)):
+        return None
+    fs = (u.factors if isinstance(u, E.Hadamard) else (u,)) + (
+        v.factors if isinstance(v, E.Hadamard) else (v,)
+    )
+    merged = E.hadamard(u, v)
+    _, body = E.split_coef(merged)
+    if isinstance(body, E.Hadamard) and len(body.factors) >= len(fs):
+        return None  # nothing met: keep the inner product
+    return E.mul(E.num(e.coef), *e.scalars, E.sumall(merged))
+
+
 def _diag_times_vector(e: E.Expr) -> E.Expr | None:
     """diag(d)v = d ∘ v, vᵀdiag(d) = (v ∘ d)ᵀ."""
     if not isinstance(e, E.Prod):
@@ -254,19 +275,46 @@ def _merge_inverses(e: E.Expr) -> E.Expr | None:
     return None
 
 
-def keep_transposed(s: E.Sum) -> E.Expr:
-    """(Σ tᵢᵀ)ᵀ as one node (the constructor would spread the transpose again)."""
-    flipped = E.add(*(E.transpose(t) for t in s.terms))
-    if not isinstance(flipped, E.Sum):
-        return E.transpose(flipped)
-    node: E.Expr = E._intern(E.Transpose, (flipped,), flipped.shape.T, (flipped,), arg=flipped)
+def _whole(inner: E.Expr) -> E.Expr:
+    """``innerᵀ`` as one node (the constructors would spread the transpose again)."""
+    if E.symmetric(inner) or isinstance(inner, E.Transpose):
+        return E.transpose(inner)
+    node: E.Expr = E._intern(E.Transpose, (inner,), inner.shape.T, (inner,), arg=inner)
     return node
 
 
-def _transpose_of_sum(e: E.Expr) -> E.Expr | None:
-    """Aᵀ + Bᵀ = (A + B)ᵀ (Cookbook eq. (4) read backwards), where shorter."""
-    if isinstance(e, E.Sum) and not e.is_scalar and not E.symmetric(e):
-        return keep_transposed(e)
+def _transposed_whole(e: E.Expr) -> E.Expr | None:
+    """Aᵀ + Bᵀ = (A + B)ᵀ (Cookbook eq. (4)), BᵀAᵀ = (AB)ᵀ (eq. (5)), f(Aᵀ) = f(A)ᵀ for
+    element-wise f, read backwards: one transpose outside, where shorter."""
+    if e.is_scalar or E.symmetric(e):
+        return None
+    if isinstance(e, E.Sum):
+        return _whole(E.add(*(_flip(t) for t in e.terms)))
+    if isinstance(e, E.Prod) and len(e.chain) >= 2:
+        inner = E.mul(*(_flip(f) for f in reversed(e.chain)))
+        return E.mul(E.num(e.coef), *e.scalars, _whole(inner))
+    if isinstance(e, E.Hadamard):
+        return _whole(E.hadamard(*(_flip(f) for f in e.factors)))
+    if isinstance(e, E.Elementwise):
+        return _whole(_elementwise(e, _flip(e.arg)))
+    return None
+
+
+def _flip(e: E.Expr) -> E.Expr:
+    """eᵀ, into element-wise functions too (f(A)ᵀ = f(Aᵀ))."""
+    if isinstance(e, E.Elementwise) and not e.is_scalar:
+        return _elementwise(e, _flip(e.arg))
+    return E.transpose(e)
+
+
+def _elementwise(e: E.Elementwise, arg: E.Expr) -> E.Expr:
+    return E.epow(arg, e.param) if e.param is not None else E.elementwise(e.fn, arg)
+
+
+def _transpose_into_elementwise(e: E.Expr) -> E.Expr | None:
+    """f(A)ᵀ = f(Aᵀ) for an element-wise f: transposes to the leaves, so like terms meet."""
+    if isinstance(e, E.Transpose) and isinstance(e.arg, E.Elementwise):
+        return _elementwise(e.arg, E.transpose(e.arg.arg))
     return None
 
 
@@ -275,23 +323,28 @@ _SQ = "X, A, B : matrix(n, n); x, y, d, v : vector(n); z : vector(n); W : matrix
 RULES: tuple[Rule, ...] = (
     Rule("distribute a product", "A(B + C)D = ABD + ACD (distributivity)", "expand",
          _distribute_product, (_SQ, "A*(X + B)*x")),
-    Rule("distribute a number", "c(A + B) = cA + cB", "expand",
+    Rule("distribute a number", "c(A + B) = cA + cB (distributivity)", "expand",
          _distribute_number, (_SQ, "0.5*(2*A - 2*X)")),
-    Rule("distribute a Hadamard product", "A ∘ (B + C) = A ∘ B + A ∘ C (Cookbook eq. (516))",
+    Rule("distribute a Hadamard product",
+         "A ∘ (B + C) = A ∘ B + A ∘ C (Horn & Johnson, Topics in Matrix Analysis §5.1)",
          "expand", _distribute_hadamard, (_SQ, "x .* (ones(n) - y)")),
     Rule("transpose of a sum", "(A + B)ᵀ = Aᵀ + Bᵀ (Cookbook eq. (4))", "expand",
          _distribute_transpose, (_SQ, "(A*X + B)'")),
+    Rule("transpose into an element-wise function", "f(A)ᵀ = f(Aᵀ) for an element-wise f",
+         "expand", _transpose_into_elementwise, (_SQ, "(W.^2)' + W'.^2")),
     Rule("unvec and sum are linear", "unvec(a + b) = unvec(a) + unvec(b), sum(sA) = s·sum(A)",
          "expand", _linear_unvec, (_SQ, "sum((x'*y)*A + X)")),
     Rule("inverse of a product", "(AB)⁻¹ = B⁻¹A⁻¹ (Cookbook eq. (1))", "expand",
          _inverse_of_product, (_SQ, "inv(X'*A*X)")),
     Rule("sigmoid from exp", "σ(u) = eᵘ/(1 + eᵘ) = 1/(1 + e⁻ᵘ) (PRML eq. (4.59))", "expand",
          _sigmoid_of_exp, (_SQ, "exp(-z) ./ (ones(n) + exp(-z)) .* y")),
-    Rule("log of softmax", "log softmax(z) = z − logsumexp(z)·1 (PRML eq. (4.104))", "expand",
-         _log_softmax, (_SQ, "log(softmax(z))")),
-    Rule("diag times a vector", "diag(d)v = d ∘ v (Cookbook §9.1: diag as Hadamard)", "expand",
+    Rule("log of softmax", "log softmax(z) = z − logsumexp(z)·1 (PRML eq. (4.104), its log)",
+         "expand", _log_softmax, (_SQ, "log(softmax(z))")),
+    Rule("inner product as a Hadamard sum", "xᵀy = 1ᵀ(x ∘ y) (definition of ∘)", "expand",
+         _inner_as_hadamard, (_SQ, "(y./exp(z))'*exp(z)")),
+    Rule("diag times a vector", "diag(d)v = d ∘ v (definition of diag)", "expand",
          _diag_times_vector, (_SQ, "A*diag(d)*v")),
-    Rule("diagonal of an outer product", "diag(xyᵀ) = x ∘ y", "expand",
+    Rule("diagonal of an outer product", "diag(xyᵀ) = x ∘ y (definition of diag)", "expand",
          _diag_of_outer, (_SQ, "diag(x*y')")),
     Rule("trace cycling", "tr(ABC) = tr(CAB) (Cookbook eq. (16)), tr(Aᵀ) = tr(A) (eq. (13))",
          "expand", _trace_cycle, (_SQ, "tr(inv(X)*A*X)")),
@@ -302,8 +355,9 @@ RULES: tuple[Rule, ...] = (
          _one_minus_sigmoid, (_SQ, "ones(n) - sigmoid(z) + y")),
     Rule("inverses merged", "B⁻¹A⁻¹ = (AB)⁻¹ (Cookbook eq. (1))", "fold",
          _merge_inverses, (_SQ, "inv(X)*inv(A)*B")),
-    Rule("transpose of a sum kept whole", "Aᵀ + Bᵀ = (A + B)ᵀ (Cookbook eq. (4))", "fold",
-         _transpose_of_sum, (_SQ, "A' + X'*B'")),
+    Rule("transpose kept whole",
+         "Aᵀ + Bᵀ = (A + B)ᵀ, BᵀAᵀ = (AB)ᵀ (Cookbook eqs. (4), (5)), f(Aᵀ) = f(A)ᵀ", "fold",
+         _transposed_whole, (_SQ, "A' + X'*B'")),
 )  # fmt: skip
 
 EXPAND = tuple(r for r in RULES if r.phase == "expand")

@@ -35,6 +35,7 @@ _SLACK = 200
 _STEPS = 10  # sums explored per factoring search
 _GROUPS = 8  # factorings tried per sum explored
 _DEPTH = 2  # inner sums of a factoring searched this deep
+_WORK = 100  # factorings built per simplification, at most
 
 
 class _TooBigError(Exception):
@@ -113,6 +114,7 @@ class _Folder:
     def __init__(self) -> None:
         self.memo: dict[E.Expr, E.Expr] = {}
         self.depth = 0  # factorings nested inside factorings
+        self.work = 0  # candidate forms built: past _WORK, searches stop where they are
 
     def fold(self, n: E.Expr) -> E.Expr:
         got = self.memo.get(n)
@@ -137,7 +139,7 @@ class _Folder:
         frontier: list[tuple[Key, E.Expr]] = [(key(s), s)]
         seen: set[E.Expr] = {s}
         for _ in range(_STEPS):
-            if not frontier:
+            if not frontier or self.work > _WORK:
                 break
             _, cur = heapq.heappop(frontier)
             for cand in self.factorings(cur):
@@ -175,6 +177,17 @@ class _Folder:
                             E.num(t.coef), *t.scalars[:k], *t.scalars[k + 1 :], *t.chain
                         ),
                     )
+                for f in t.scalars:  # a power shares its base: s⁻¹ out of s⁻¹a + s⁻²b
+                    base, k = E._as_power(f)
+                    if k.denominator == 1 and abs(k) > 1:
+                        one = E.power(base, E.num(1 if k > 0 else -1))
+                        put(
+                            ("scal", one),
+                            i,
+                            lambda t=t, one=one: E.mul(  # type: ignore[misc]
+                                t, E.power(one, E.num(-1))
+                            ),
+                        )
             elif t.is_scalar and not isinstance(t, E.Num):
                 put(("scal", t), i, lambda: E.ONE_SCALAR)
             if abs(c) != 1:
@@ -212,6 +225,7 @@ class _Folder:
         )
         out: list[E.Expr] = []
         for g, members in itertools.islice(ranked, _GROUPS):
+            self.work += 1
             merged = self.merge(g, members, terms)
             others = [t for i, t in enumerate(terms) if i not in members]
             out.append(E.add(*others, merged) if others else merged)
