@@ -178,9 +178,9 @@ class _Folder:
                         ),
                     )
                 for f in t.scalars:  # a power shares its base: s⁻¹ out of s⁻¹a + s⁻²b
-                    base, k = E._as_power(f)
-                    if k.denominator == 1 and abs(k) > 1:
-                        one = E.power(base, E.num(1 if k > 0 else -1))
+                    base, power = E._as_power(f)
+                    if power.denominator == 1 and abs(power) > 1:
+                        one = E.power(base, E.num(1 if power > 0 else -1))
                         put(
                             ("scal", one),
                             i,
