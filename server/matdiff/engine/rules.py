@@ -291,8 +291,11 @@ def _transposed_whole(e: E.Expr) -> E.Expr | None:
     if isinstance(e, E.Sum):
         return _whole(E.add(*(_flip(t) for t in e.terms)))
     if isinstance(e, E.Prod) and len(e.chain) >= 2:
+        # a product keeps its transposes on the factors (the tutorial's AᵀBᵀ) unless one
+        # outside saves two tokens or more: 2AᵀXᵀAᵀ → 2(AXA)ᵀ
         inner = E.mul(*(_flip(f) for f in reversed(e.chain)))
-        return E.mul(E.num(e.coef), *e.scalars, _whole(inner))
+        whole = E.mul(E.num(e.coef), *e.scalars, _whole(inner))
+        return whole if cost(whole) <= cost(e) - 2 else None
     if isinstance(e, E.Hadamard):
         return _whole(E.hadamard(*(_flip(f) for f in e.factors)))
     if isinstance(e, E.Elementwise):

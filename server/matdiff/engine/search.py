@@ -42,13 +42,27 @@ class _TooBigError(Exception):
     pass
 
 
-Key = tuple[int, int, str]
+Key = tuple[int, int, int, str]
 Put = Callable[[tuple[object, ...], int, Callable[[], E.Expr]], None]
 
 
 def key(e: E.Expr) -> Key:
-    """Cheaper first; then smaller; then the canonical order (sort keys are injective)."""
-    return (cost(e), e.size, e.sort_key())
+    """Cheaper first; then with transposes outside element-wise functions (tanh(Wx)ᵀ, as a
+    person writes); then smaller; then the canonical order (sort keys are injective)."""
+    return (cost(e), _inner_transposes(e), e.size, e.sort_key())
+
+
+_STYLE: dict[E.Expr, int] = {}
+
+
+def _inner_transposes(e: E.Expr) -> int:
+    got = _STYLE.get(e)
+    if got is None:
+        if len(_STYLE) > 100_000:
+            _STYLE.clear()
+        own = int(isinstance(e, E.Elementwise) and isinstance(e.arg, E.Transpose))
+        got = _STYLE[e] = own + sum(_inner_transposes(c) for c in e.children)
+    return got
 
 
 _MEMO: dict[E.Expr, E.Expr] = {}
