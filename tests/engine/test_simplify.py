@@ -24,16 +24,22 @@ from tests.engine.helpers import close, lower_extra
 from tests.engine.test_properties import DECLS, expression
 
 
-def _env(exprs: list[E.Expr], seed: int) -> dict[str, Any]:
+def _env(exprs: list[E.Expr], seed: int, sizes: dict[str, int] | None = None) -> dict[str, Any]:
     rng = np.random.default_rng(seed)
-    env = verify.environment(exprs, rng)
+    if sizes is None:
+        return verify.environment(exprs, rng)
+    env: dict[str, Any] = dict(sizes)
+    for v in verify.variables(*exprs):
+        env[v.name] = verify.sample(v, sizes, rng)
     return env
 
 
-def _same_value(a: E.Expr, b: E.Expr, seeds: range = range(3)) -> None:
+def _same_value(
+    a: E.Expr, b: E.Expr, seeds: range = range(3), sizes: dict[str, int] | None = None
+) -> None:
     assert a.shape == b.shape, (a, b)
     for seed in seeds:
-        env = _env([a, b], seed)
+        env = _env([a, b], seed, sizes)
         with np.errstate(all="ignore"):
             want = evaluate(a, env)
         if not np.all(np.isfinite(want)):
@@ -119,3 +125,38 @@ def test_on_raw_gradients(f: E.Expr, wrt: str) -> None:
         assume(False)
         return
     _check(raw)
+
+
+ISSUE_DECLS = (
+    "X, A, B : matrix(n, n); M : matrix(m, n); T : matrix(n, m)\n"
+    "x, y, d, v, z, t : vector(n); s : vector(m)\n"
+)
+# the forms issue 10 asks for, each from an expression written the long way
+REACHES = {
+    "X*inv(X)": "eye(n)",
+    "inv(X)'*X'": "eye(n)",
+    "T*inv(T'*T)*T'*(eye(n) - T*inv(T'*T)*T')": "zeros(n, n)",
+    "X^2*X^2": "X^4",
+    "tr(inv(X)*A*X)": "tr(A)",
+    "M'.^2 + (M.^2)'": "2*(M.^2)'",
+    "sigmoid(z).*(ones(n) - y) - (ones(n) - sigmoid(z)).*y": "sigmoid(z) - y",
+    "ones(n) - sigmoid(z)": "sigmoid(-z)",
+    "exp(-t)./(ones(n) + exp(-t))": "sigmoid(-t)",
+    "z - log(softmax(z))": "logsumexp(z)*ones(n)",
+    "ones(n)'*softmax(z)": "1",
+    "diag(d)*v": "d.*v",
+    "diag(x*x')": "x.^2",
+    "ones(n)'*ones(n)": "n",
+    "unvec(kron(A, B)*vec(X), n, n)": "B*X*A'",
+    "det(X'*A*X)*A*X + det(X'*A*X)*A'*X": "det(X'*A*X)*(A + A')*X",
+    "(x - y)'*A": "(x - y)'*A",
+    "0.5*(2*A*B - 2*A*X)": "A*(B - X)",
+}
+
+
+@pytest.mark.parametrize("text", list(REACHES))
+def test_reaches_the_forms_of_the_issue(text: str) -> None:
+    e = lower_extra(ISSUE_DECLS, "e__", text)
+    out = simplify(e)
+    assert to_dsl(out) == REACHES[text]
+    _same_value(e, out, sizes={"n": 5, "m": 3})  # T (n×m) of full column rank

@@ -173,6 +173,24 @@ def _inner_as_hadamard(e: E.Expr) -> E.Expr | None:
     return E.mul(E.num(e.coef), *e.scalars, E.sumall(merged))
 
 
+def _diag_sum(e: E.Expr) -> E.Expr | None:
+    """diag(u) + c·diag(v) = diag(u + c·v) (diag is linear): one diag, whose argument then
+    expands and cancels."""
+    if not isinstance(e, E.Sum):
+        return None
+    args: list[E.Expr] = []
+    rest: list[E.Expr] = []
+    for t in e.terms:
+        c, body = E.split_coef(t)
+        if isinstance(body, E.Unary) and body.op == "diag":
+            args.append(E.scale(c, body.arg))
+        else:
+            rest.append(t)
+    if len(args) < 2:
+        return None
+    return E.add(E.diag(E.add(*args)), *rest)
+
+
 def _diag_times_vector(e: E.Expr) -> E.Expr | None:
     """diag(d)v = d ∘ v, vᵀdiag(d) = (v ∘ d)ᵀ."""
     if not isinstance(e, E.Prod):
@@ -345,6 +363,8 @@ RULES: tuple[Rule, ...] = (
          "expand", _log_softmax, (_SQ, "log(softmax(z))")),
     Rule("inner product as a Hadamard sum", "xᵀy = 1ᵀ(x ∘ y) (definition of ∘)", "expand",
          _inner_as_hadamard, (_SQ, "(y./exp(z))'*exp(z)")),
+    Rule("diag is linear", "diag(u) + diag(v) = diag(u + v)", "expand", _diag_sum,
+         (_SQ, "diag(x.*y) - 2*diag(x) + A")),
     Rule("diag times a vector", "diag(d)v = d ∘ v (definition of diag)", "expand",
          _diag_times_vector, (_SQ, "A*diag(d)*v")),
     Rule("diagonal of an outer product", "diag(xyᵀ) = x ∘ y (definition of diag)", "expand",
