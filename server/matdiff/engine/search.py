@@ -36,6 +36,7 @@ _STEPS = 10  # sums explored per factoring search
 _GROUPS = 8  # factorings tried per sum explored
 _DEPTH = 2  # inner sums of a factoring searched this deep
 _WORK = 100  # factorings built per simplification, at most
+_ROUNDS = 16  # each round strictly cheaper (or smaller): the fixed point comes soon
 
 
 class _TooBigError(Exception):
@@ -77,9 +78,10 @@ def simplify(e: E.Expr) -> E.Expr:
     if got is not None:
         return got
     cur = _once(e)
-    for _ in range(4):
+    for _ in range(_ROUNDS):
         nxt = _once(cur)
-        if key(nxt) >= key(cur):
+        if key(nxt) >= key(cur):  # cur is its own simplification (it was a candidate)
+            _MEMO[cur] = cur
             break
         cur = nxt
     _MEMO[e] = cur
