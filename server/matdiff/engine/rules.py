@@ -374,6 +374,8 @@ RULES: tuple[Rule, ...] = (
     Rule("vec/Kronecker folded back",
          "unvec((A ⊗ B) vec X) = BXAᵀ (Cookbook §10.2.2: vec(AXB) = (Bᵀ ⊗ A) vec X)", "expand",
          _unvec_kron, (_SQ, "unvec(kron(A, B)*vec(X), n, n)")),
+    Rule("distribute a number, where shorter", "c(A + B) = cA + cB (distributivity)", "fold",
+         _distribute_number, (_SQ, "0.5*(2*A - 2*X)")),
     Rule("one minus sigmoid", "1 − σ(z) = σ(−z) (PRML eq. (4.60))", "fold",
          _one_minus_sigmoid, (_SQ, "ones(n) - sigmoid(z) + y")),
     Rule("inverses merged", "B⁻¹A⁻¹ = (AB)⁻¹ (Cookbook eq. (1))", "fold",

@@ -32,10 +32,10 @@ from matdiff.engine.simplify import factor_greedy
 
 _GROWTH = 4  # the normal form may be this many times the input's size (plus _SLACK)
 _SLACK = 200
-_STEPS = 10  # sums explored per factoring search
+_STEPS = 6  # sums explored per factoring search
 _GROUPS = 8  # factorings tried per sum explored
 _DEPTH = 2  # inner sums of a factoring searched this deep
-_WORK = 100  # factorings built per simplification, at most
+_WORK = 40  # factorings built per simplification, at most
 _ROUNDS = 16  # each round strictly cheaper (or smaller): the fixed point comes soon
 
 
