@@ -395,6 +395,8 @@ def _power_view(f: Expr) -> tuple[Expr, int, bool]:
     if isinstance(f, Transpose):
         f, t = f.arg, True
     if isinstance(f, Unary) and f.op == "inv":
+        if isinstance(f.arg, Unary) and f.arg.op == "matpow":  # (Xᵏ)⁻¹ = X⁻ᵏ
+            return f.arg.arg, -f.arg.k, t
         return f.arg, -1, t
     if isinstance(f, Unary) and f.op == "matpow":
         if isinstance(f.arg, Unary) and f.arg.op == "inv":

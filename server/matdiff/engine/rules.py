@@ -100,6 +100,17 @@ def _inverse_of_product(e: E.Expr) -> E.Expr | None:
     return E.mul(E.power(scal, E.num(-1)), *(E.inv(f) for f in reversed(a.chain)))
 
 
+def _hadamard_scalars(e: E.Expr) -> E.Expr | None:
+    """(sA) ∘ B = s(A ∘ B) for a scalar s (and s1 ∘ B = sB)."""
+    if not isinstance(e, E.Hadamard):
+        return None
+    for k, f in enumerate(e.factors):
+        if isinstance(f, E.Prod) and f.scalars and f.chain:
+            rest = (*e.factors[:k], E.mul(*f.chain), *e.factors[k + 1 :])
+            return E.mul(E.num(f.coef), *f.scalars, E.hadamard(*rest))
+    return None
+
+
 def _is_sum_one_plus(e: E.Expr, of: E.Expr) -> bool:
     return isinstance(e, E.Sum) and len(e.terms) == 2 and set(e.terms) == {E.ones(of.shape), of}
 
@@ -355,6 +366,8 @@ RULES: tuple[Rule, ...] = (
          "expand", _transpose_into_elementwise, (_SQ, "(W.^2)' + W'.^2")),
     Rule("unvec and sum are linear", "unvec(a + b) = unvec(a) + unvec(b), sum(sA) = s·sum(A)",
          "expand", _linear_unvec, (_SQ, "sum((x'*y)*A + X)")),
+    Rule("scalars out of a Hadamard product", "(sA) ∘ B = s(A ∘ B) for a scalar s",
+         "expand", _hadamard_scalars, (_SQ, "((x'*y)*ones(n)) .* z")),
     Rule("inverse of a product", "(AB)⁻¹ = B⁻¹A⁻¹ (Cookbook eq. (1))", "expand",
          _inverse_of_product, (_SQ, "inv(X'*A*X)")),
     Rule("sigmoid from exp", "σ(u) = eᵘ/(1 + eᵘ) = 1/(1 + e⁻ᵘ) (PRML eq. (4.59))", "expand",
