@@ -76,7 +76,7 @@ def test_every_factoring_keeps_the_value(text: str) -> None:
     decls = "X, A, B : matrix(n, n); x, y, z, a, b : vector(n)\n"
     s = lower_extra(decls, "s__", text)
     assert isinstance(s, E.Sum)
-    folder = search._Folder()
+    folder = search._Folder(stop=float("inf"))
     candidates = folder.factorings(s)
     assert candidates
     for c in candidates:
@@ -160,3 +160,20 @@ def test_reaches_the_forms_of_the_issue(text: str) -> None:
     out = simplify(e)
     assert to_dsl(out) == REACHES[text]
     _same_value(e, out, sizes={"n": 5, "m": 3})  # T (n×m) of full column rank
+
+
+@pytest.mark.parametrize("limit", ["_SECONDS", "_SLACK"])
+def test_past_its_limits_the_search_returns_the_best_form_so_far(
+    limit: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No time left (or no room for the normal form): no error, an equal form no longer
+    than the input (here the greedy factoring's, which needs no normal form)."""
+    E.clear_cache()
+    monkeypatch.setattr(search, limit, 0 if limit == "_SLACK" else -1.0)
+    monkeypatch.setattr(search, "_GROWTH", 0)
+    e = lower_extra(ISSUE_DECLS, "e__", "A*x*x' + A*y*x' + x*x'*B")
+    out = simplify(e)
+    assert cost(out) <= cost(e)
+    assert to_dsl(out) == "A*(x + y)*x' + x*x'*B"
+    _same_value(e, out)
+    E.clear_cache()

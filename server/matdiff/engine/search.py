@@ -15,13 +15,16 @@ One mechanism applies the rules of :mod:`matdiff.engine.rules`:
 
 :func:`simplify` returns the cheapest of the input, the old greedy factoring, the folded
 input and the folded normal form, and repeats while that improves, so it is idempotent and
-never lengthens.  All of it runs under the engine's budget (``check_budget``).
+never lengthens.  All of it runs under the engine's budget (``check_budget``: cancellation
+and the derivation's time) and its own: past half a second, or past the size limit of the
+normal form, it returns the shortest form found so far.
 """
 
 from __future__ import annotations
 
 import heapq
 import itertools
+import time
 from collections.abc import Callable
 from fractions import Fraction
 
@@ -36,6 +39,7 @@ _STEPS = 6  # sums explored per factoring search
 _GROUPS = 8  # factorings tried per sum explored
 _DEPTH = 2  # inner sums of a factoring searched this deep
 _WORK = 40  # factorings built per simplification, at most
+_SECONDS = 0.5  # past it, the best form found so far
 _ROUNDS = 16  # each round strictly cheaper (or smaller): the fixed point comes soon
 
 
@@ -77,9 +81,12 @@ def simplify(e: E.Expr) -> E.Expr:
     got = _MEMO.get(e)
     if got is not None:
         return got
-    cur = _once(e)
+    stop = time.monotonic() + _SECONDS
+    cur = _once(e, stop)
     for _ in range(_ROUNDS):
-        nxt = _once(cur)
+        if time.monotonic() > stop:
+            break
+        nxt = _once(cur, stop)
         if key(nxt) >= key(cur):  # cur is its own simplification (it was a candidate)
             _MEMO[cur] = cur
             break
@@ -88,29 +95,29 @@ def simplify(e: E.Expr) -> E.Expr:
     return cur
 
 
-def _once(e: E.Expr) -> E.Expr:
+def _once(e: E.Expr, stop: float) -> E.Expr:
     candidates = [e, factor_greedy(e)]
-    folder = _Folder()
-    candidates.append(folder.fold(e))
-    try:
-        normal = _Expander(limit=_GROWTH * e.size + _SLACK).expand(e)
+    folder = _Folder(stop)
+    try:  # past the size limit or the time, the forms found so far
+        candidates.append(folder.fold(e))
+        normal = _Expander(_GROWTH * e.size + _SLACK, stop).expand(e)
+        candidates.append(folder.fold(normal))
     except _TooBigError:
         pass
-    else:
-        candidates.append(folder.fold(normal))
     return min(candidates, key=key)
 
 
 class _Expander:
-    def __init__(self, limit: int) -> None:
+    def __init__(self, limit: int, stop: float) -> None:
         self.limit = limit
+        self.stop = stop
         self.memo: dict[E.Expr, E.Expr] = {}
 
     def expand(self, n: E.Expr) -> E.Expr:
         got = self.memo.get(n)
         if got is not None:
             return got
-        E.check_budget()
+        _check(self.stop)
         out = E.rebuild(n, tuple(self.expand(c) for c in n.children)) if n.children else n
         if out.size > self.limit:
             raise _TooBigError
@@ -127,7 +134,8 @@ class _Expander:
 
 
 class _Folder:
-    def __init__(self) -> None:
+    def __init__(self, stop: float) -> None:
+        self.stop = stop
         self.memo: dict[E.Expr, E.Expr] = {}
         self.depth = 0  # factorings nested inside factorings
         self.work = 0  # candidate forms built: past _WORK, searches stop where they are
@@ -136,7 +144,7 @@ class _Folder:
         got = self.memo.get(n)
         if got is not None:
             return got
-        E.check_budget()
+        _check(self.stop)
         out = E.rebuild(n, tuple(self.fold(c) for c in n.children)) if n.children else n
         if isinstance(out, E.Sum):
             out = self.search(out)
@@ -324,6 +332,13 @@ class _Folder:
             else:
                 merged = E.mul(inner, f)
         return E.scale(sign, merged)
+
+
+def _check(stop: float) -> None:
+    """The engine's budget (cancellation, the derivation's time), then the search's own."""
+    E.check_budget()
+    if time.monotonic() > stop:
+        raise _TooBigError
 
 
 def _parts(t: E.Expr) -> tuple[E.Expr, tuple[E.Expr, ...]]:
