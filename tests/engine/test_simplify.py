@@ -141,6 +141,8 @@ REACHES = {
     "M'.^2 + (M.^2)'": "2*(M.^2)'",
     "sigmoid(z).*(ones(n) - y) - (ones(n) - sigmoid(z)).*y": "sigmoid(z) - y",
     "ones(n) - sigmoid(z)": "sigmoid(-z)",
+    "sigmoid(-z) + sigmoid(z)": "ones(n)",
+    "sigmoid(-z).*sigmoid(z) + sigmoid(z).^2": "sigmoid(z)",
     "exp(-t)./(ones(n) + exp(-t))": "sigmoid(-t)",
     "z - log(softmax(z))": "logsumexp(z)*ones(n)",
     "ones(n)'*softmax(z)": "1",

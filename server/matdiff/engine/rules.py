@@ -154,6 +154,13 @@ def _sigmoid_of_exp(e: E.Expr) -> E.Expr | None:
     return None
 
 
+def _sigmoid_of_negative(e: E.Expr) -> E.Expr | None:
+    """σ(−z) = 1 − σ(z) (PRML eq. (4.60)), so that σ(z) and σ(−z) meet and cancel."""
+    if isinstance(e, E.Elementwise) and e.fn == "sigmoid" and E.split_coef(e.arg)[0] < 0:
+        return E.sub(E.ones(e.shape), E.elementwise("sigmoid", E.neg(e.arg)))
+    return None
+
+
 def _log_softmax(e: E.Expr) -> E.Expr | None:
     """log softmax(z) = z − logsumexp(z)·1 (PRML eq. (4.104) with its log)."""
     if isinstance(e, E.Elementwise) and e.fn == "log" and isinstance(e.arg, E.Unary) \
@@ -372,6 +379,8 @@ RULES: tuple[Rule, ...] = (
          _inverse_of_product, (_SQ, "inv(X'*A*X)")),
     Rule("sigmoid from exp", "σ(u) = eᵘ/(1 + eᵘ) = 1/(1 + e⁻ᵘ) (PRML eq. (4.59))", "expand",
          _sigmoid_of_exp, (_SQ, "exp(-z) ./ (ones(n) + exp(-z)) .* y")),
+    Rule("sigmoid of a negative", "σ(−z) = 1 − σ(z) (PRML eq. (4.60))", "expand",
+         _sigmoid_of_negative, (_SQ, "sigmoid(-z) + sigmoid(z)")),
     Rule("log of softmax", "log softmax(z) = z − logsumexp(z)·1 (PRML eq. (4.104), its log)",
          "expand", _log_softmax, (_SQ, "log(softmax(z))")),
     Rule("inner product as a Hadamard sum", "xᵀy = 1ᵀ(x ∘ y) (definition of ∘)", "expand",
