@@ -17,8 +17,8 @@ SOFTMAX = "W : matrix(m, n); x : vector(n); y : vector(m); z : vector(m)\n"
 GOLDEN = {
     "logistic-regression": (LOGISTIC, "w", "gradient", "X'*(sigmoid(X*w) - y)",
                             "Xᵀ(sigmoid(Xw) - y)"),
-    "logistic-hessian": (LOGISTIC, "w", "hessian", "X'*diag(sigmoid(-X*w).*sigmoid(X*w))*X",
-                         "Xᵀ·diag(sigmoid(-Xw) ∘ sigmoid(Xw))X"),
+    "logistic-hessian": (LOGISTIC, "w", "hessian", "X'*diag(sigmoid(X*w) - sigmoid(X*w).^2)*X",
+                         "Xᵀ·diag(sigmoid(Xw) - sigmoid(Xw)∘²)X"),
     "softmax-ce": (SOFTMAX + "f = -y'*log(softmax(W*x))\n", "W", "gradient",
                    "(sum(y)*softmax(W*x) - y)*x'", "(sum(y)·softmax(Wx) - y)xᵀ"),
     "softmax-ce-hessian": (SOFTMAX + "f = -y'*log(softmax(z))\n", "z", "hessian",

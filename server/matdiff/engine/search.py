@@ -16,7 +16,7 @@ One mechanism applies the rules of :mod:`matdiff.engine.rules`:
 :func:`simplify` returns the cheapest of the input, the old greedy factoring, the folded
 input and the folded normal form, and repeats while that improves, so it is idempotent and
 never lengthens.  All of it runs under the engine's budget (``check_budget``: cancellation
-and the derivation's time) and its own: past half a second, or past the size limit of the
+and the derivation's time) and its own: past a second, or past the size limit of the
 normal form, it returns the shortest form found so far.
 """
 
@@ -39,7 +39,7 @@ _STEPS = 6  # sums explored per factoring search
 _GROUPS = 8  # factorings tried per sum explored
 _DEPTH = 2  # inner sums of a factoring searched this deep
 _WORK = 40  # factorings built per simplification, at most
-_SECONDS = 0.5  # past it, the best form found so far
+_SECONDS = 1.0  # past it, the best form found so far (the editor's budget is 2 s)
 _ROUNDS = 16  # each round strictly cheaper (or smaller): the fixed point comes soon
 
 
@@ -88,10 +88,10 @@ def simplify(e: E.Expr) -> E.Expr:
             break
         nxt = _once(cur, stop)
         if key(nxt) >= key(cur):  # cur is its own simplification (it was a candidate)
-            _MEMO[cur] = cur
             break
         cur = nxt
-    _MEMO[e] = cur
+    # the result is its own simplification; also where a limit stopped the rounds early
+    _MEMO[e] = _MEMO[cur] = cur
     return cur
 
 
@@ -148,10 +148,13 @@ class _Folder:
         out = E.rebuild(n, tuple(self.fold(c) for c in n.children)) if n.children else n
         if isinstance(out, E.Sum):
             out = self.search(out)
-        for rule in FOLD:
-            r = rule.apply(out)
-            if r is not None and r is not out and key(r) < key(out):
-                out = self.fold(r)
+        for _ in range(8):  # rules at this node while one shortens (its parts are folded)
+            for rule in FOLD:
+                r = rule.apply(out)
+                if r is not None and r is not out and key(r) < key(out):
+                    out = r
+                    break
+            else:
                 break
         self.memo[n] = out
         self.memo[out] = out
