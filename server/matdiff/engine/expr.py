@@ -30,6 +30,7 @@ class EngineError(Exception):
 
 
 Number = Fraction
+_F0, _F1 = Fraction(0), Fraction(1)  # built once: Fraction() is slow and these are everywhere
 _TABLE: dict[tuple[Any, ...], Expr] = {}
 
 
@@ -295,8 +296,8 @@ def split_coef(e: Expr) -> tuple[Fraction, Expr]:
     if isinstance(e, Num):
         return e.value, ONE_SCALAR
     if isinstance(e, Prod) and e.coef != 1:
-        return e.coef, prod_of(Fraction(1), e.factors)
-    return Fraction(1), e
+        return e.coef, prod_of(_F1, e.factors)
+    return _F1, e
 
 
 def term_order(e: Expr) -> tuple[int, int, str]:
@@ -324,7 +325,7 @@ def _add(terms: tuple[Expr, ...]) -> Expr:
         for u in t.terms if isinstance(t, Sum) else (t,):
             c, rest = split_coef(u)
             if c != 0 and not is_zero(rest):
-                coefs[rest] = coefs.get(rest, Fraction(0)) + c
+                coefs[rest] = coefs.get(rest, _F0) + c
     parts = [scale(c, rest) for rest, c in coefs.items() if c != 0]
     if not parts:
         return zeros(shape)
@@ -494,7 +495,7 @@ def _scalar_chain(chain: tuple[Expr, ...]) -> Expr:
         return (dt, d_last + tr, ",".join(f.sort_key() for f in c))
 
     best = min(chain, flipped, key=cost)
-    node: Prod = _intern(Prod, (Fraction(1), best), SCALAR, best, coef=Fraction(1),
+    node: Prod = _intern(Prod, (_F1, best), SCALAR, best, coef=_F1,
                          factors=best, scalars=(), chain=best)  # fmt: skip
     return node
 
@@ -520,7 +521,7 @@ def mul(*factors: Expr) -> Expr:
 
 
 def _mul(factors: tuple[Expr, ...]) -> Expr:
-    coef = Fraction(1)
+    coef = _F1
     powers: dict[Expr, Fraction] = {}
     chain: list[Expr] = []
     for f in factors:
@@ -532,12 +533,12 @@ def _mul(factors: tuple[Expr, ...]) -> Expr:
             if isinstance(g, Num):
                 coef *= g.value
             elif is_zero(g):
-                coef = Fraction(0)
+                coef = _F0
             elif g.is_scalar and not (isinstance(g, Prod) and g.chain and not g.scalars):
                 base, k = _as_power(g)
-                powers[base] = powers.get(base, Fraction(0)) + k
+                powers[base] = powers.get(base, _F0) + k
             elif g.is_scalar:
-                powers[g] = powers.get(g, Fraction(0)) + 1
+                powers[g] = powers.get(g, _F0) + 1
             elif not is_identity(g):
                 chain.append(g)
     shape = _product_shape(factors)
@@ -547,7 +548,7 @@ def _mul(factors: tuple[Expr, ...]) -> Expr:
     chain = _cancel_and_merge(chain)
     run_scalars, chain = _split_scalar_runs(chain)
     for s in run_scalars:
-        powers[s] = powers.get(s, Fraction(0)) + 1
+        powers[s] = powers.get(s, _F0) + 1
     scalars = sorted(
         (power(b, num(k)) for b, k in powers.items() if k != 0), key=lambda e: e.sort_key()
     )
@@ -588,7 +589,7 @@ def scale(c: Fraction | int, e: Expr) -> Expr:
 def _as_power(e: Expr) -> tuple[Expr, Fraction]:
     if isinstance(e, Power) and isinstance(e.exponent, Num):
         return e.base, e.exponent.value
-    return e, Fraction(1)
+    return e, _F1
 
 
 # ---------------------------------------------------------------------------- powers
@@ -687,7 +688,7 @@ class Hadamard(Expr):
 
 def hadamard(*factors: Expr) -> Expr:
     shape = factors[0].shape
-    coef = Fraction(1)
+    coef = _F1
     items: list[Expr] = []
     for f in factors:
         assert f.shape == shape, (f.shape, shape)
