@@ -81,12 +81,16 @@ def _cost(e: E.Expr) -> int:
         return cost(e.arg) + 1
     if isinstance(e, E.Hadamard):
         total = len(e.factors) - 1
+        pieces = 0
         for f in e.factors:
             if isinstance(f, E.Elementwise) and f.fn == "pow" and isinstance(f.param, E.Num) \
                     and f.param.value < 0:  # fmt: skip
                 total += cost(E.epow(f.arg, E.num(-f.param.value)))
             else:
+                pieces += 1
                 total += cost(f)
+        if not pieces:  # printed 1 ./ a ./ b
+            total += cost(E.ones(e.shape)) + 1
         return total
     if isinstance(e, E.Kron):
         return 1 + cost(e.left) + cost(e.right)
