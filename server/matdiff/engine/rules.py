@@ -111,6 +111,15 @@ def _hadamard_scalars(e: E.Expr) -> E.Expr | None:
     return None
 
 
+def _power_of_hadamard(e: E.Expr) -> E.Expr | None:
+    """(A ∘ B).^k = A.^k ∘ B.^k."""
+    if isinstance(e, E.Elementwise) and e.fn == "pow" and isinstance(e.arg, E.Hadamard):
+        p = e.param
+        assert p is not None
+        return E.hadamard(*(E.epow(f, p) for f in e.arg.factors))
+    return None
+
+
 def _is_sum_one_plus(e: E.Expr, of: E.Expr) -> bool:
     return isinstance(e, E.Sum) and len(e.terms) == 2 and set(e.terms) == {E.ones(of.shape), of}
 
@@ -375,6 +384,8 @@ RULES: tuple[Rule, ...] = (
          "expand", _linear_unvec, (_SQ, "sum((x'*y)*A + X)")),
     Rule("scalars out of a Hadamard product", "(sA) ∘ B = s(A ∘ B) for a scalar s",
          "expand", _hadamard_scalars, (_SQ, "((x'*y)*ones(n)) .* z")),
+    Rule("power of a Hadamard product", "(A ∘ B).^k = A.^k ∘ B.^k", "expand",
+         _power_of_hadamard, (_SQ, "(x.*exp(y)).^3 ./ x")),
     Rule("inverse of a product", "(AB)⁻¹ = B⁻¹A⁻¹ (Cookbook eq. (1))", "expand",
          _inverse_of_product, (_SQ, "inv(X'*A*X)")),
     Rule("sigmoid from exp", "σ(u) = eᵘ/(1 + eᵘ) = 1/(1 + e⁻ᵘ) (PRML eq. (4.59))", "expand",

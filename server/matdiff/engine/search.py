@@ -219,14 +219,23 @@ class _Folder:
                 put(("scal", t), i, lambda: E.ONE_SCALAR)
             if abs(c) != 1:
                 put(("num", abs(c)), i, lambda c=c, body=body: E.scale(c / abs(c), body))  # type: ignore[misc]
+            # a Hadamard term, scalars included: s·(a ∘ b)
+            had: E.Hadamard | None = None
+            scal_had: E.Expr | None = None
             if isinstance(body, E.Hadamard):
-                fs = body.factors
+                had, scal_had = body, E.num(c)
+            elif len(chain) == 1 and isinstance(chain[0], E.Hadamard):
+                had, scal_had = chain[0], scal
+            if had is not None and scal_had is not None:
+                fs = had.factors
                 for k, f in enumerate(fs):
+                    base, sign = _signless(f)  # (1 − a) and (a − 1) share a factor
+                    signed = E.scale(sign, scal_had)
                     put(
-                        ("had", f),
+                        ("had", base),
                         i,
-                        lambda c=c, fs=fs, k=k: E.scale(  # type: ignore[misc]
-                            c, E.hadamard(*fs[:k], *fs[k + 1 :])
+                        lambda s=signed, fs=fs, k=k: E.mul(  # type: ignore[misc]
+                            s, E.hadamard(*fs[:k], *fs[k + 1 :])
                         ),
                     )
             elif not t.is_scalar and not isinstance(body, E.Const):
@@ -335,6 +344,15 @@ class _Folder:
             else:
                 merged = E.mul(inner, f)
         return E.scale(sign, merged)
+
+
+def _signless(f: E.Expr) -> tuple[E.Expr, int]:
+    """A sum or its negation, whichever sorts first, and the sign that gives f back."""
+    if isinstance(f, E.Sum):
+        g = E.add(*(E.neg(t) for t in f.terms))
+        if g.sort_key() < f.sort_key():
+            return g, -1
+    return f, 1
 
 
 def _check(stop: float) -> None:
