@@ -40,7 +40,7 @@ _GROUPS = 8  # factorings tried per sum explored
 _DEPTH = 2  # inner sums of a factoring searched this deep
 _WORK = 40  # factorings built per simplification, at most
 _SECONDS = 1.0  # past it, the best form found so far (the editor's budget is 2 s)
-_ROUNDS = 16  # each round strictly cheaper (or smaller): the fixed point comes soon
+_ROUNDS = 4  # rounds while strictly cheaper; the result is remembered as a fixed point
 
 
 class _TooBigError(Exception):
