@@ -14,8 +14,8 @@ One mechanism applies the rules of :mod:`matdiff.engine.rules`:
    :func:`~matdiff.engine.cost.cost`; then every ``fold`` rule, kept where it shortens.
 
 :func:`simplify` returns the cheapest of the input, the old greedy factoring, the folded
-input and the folded normal form, and repeats while that improves, so it is idempotent and
-never lengthens.  All of it runs under the engine's budget (``check_budget``: cancellation
+input and the folded normal form, and repeats while that improves (a few rounds); the result
+is remembered as its own simplification, so simplify is idempotent, and it never lengthens.  All of it runs under the engine's budget (``check_budget``: cancellation
 and the derivation's time) and its own: past a second, or past the size limit of the
 normal form, it returns the shortest form found so far.
 """
