@@ -76,11 +76,11 @@ def _distribute_transpose(e: E.Expr) -> E.Expr | None:
 
 def _linear_unvec(e: E.Expr) -> E.Expr | None:
     """unvec and sum are linear: unvec(a + b) = unvec(a) + unvec(b), unvec(s·v) = s·unvec(v)."""
-    if not (isinstance(e, E.Unary) and e.op in ("unvec", "sumall")):
+    if not (isinstance(e, E.Unary) and e.op in ("unvec", "sumall", "vec")):
         return None
-    build: Callable[[E.Expr], E.Expr] = (
-        (lambda v: E.unvec(v, e.shape)) if e.op == "unvec" else E.sumall
-    )
+    builders: dict[str, Callable[[E.Expr], E.Expr]] = {
+        "unvec": lambda v: E.unvec(v, e.shape), "sumall": E.sumall, "vec": E.vec}  # fmt: skip
+    build = builders[e.op]
     a = e.arg
     if isinstance(a, E.Sum):
         return E.add(*(build(t) for t in a.terms))
@@ -287,6 +287,29 @@ def _unvec_kron(e: E.Expr) -> E.Expr | None:
     return E.mul(E.num(a.coef), *a.scalars, B, X, E.transpose(A))
 
 
+def _kron_in_chain(e: E.Expr) -> E.Expr | None:
+    """(A ⊗ B) vec C = vec(BCAᵀ) and vec(C)ᵀ(A ⊗ B) = vec(BᵀCA)ᵀ (Cookbook §10.2.2,
+    vec(AXB) = (Bᵀ ⊗ A) vec X, read backwards) inside a product."""
+    if not isinstance(e, E.Prod):
+        return None
+    ch = e.chain
+    for k in range(len(ch) - 1):
+        a, b = ch[k], ch[k + 1]
+        merged: E.Expr | None = None
+        if isinstance(a, E.Kron) and isinstance(b, E.Unary) and b.op == "vec":
+            A, B, C = a.left, a.right, b.arg
+            if C.shape == Shape(B.shape.cols, A.shape.cols):
+                merged = E.vec(E.mul(B, C, E.transpose(A)))
+        elif isinstance(b, E.Kron) and isinstance(a, E.Transpose) and isinstance(a.arg, E.Unary) \
+                and a.arg.op == "vec":  # fmt: skip
+            A, B, C = b.left, b.right, a.arg.arg
+            if C.shape == Shape(B.shape.rows, A.shape.rows):
+                merged = E.transpose(E.vec(E.mul(E.transpose(B), C, A)))
+        if merged is not None:
+            return E.mul(E.num(e.coef), *e.scalars, *ch[:k], merged, *ch[k + 2 :])
+    return None
+
+
 # ---------------------------------------------------------------------------- fold
 
 
@@ -380,7 +403,8 @@ RULES: tuple[Rule, ...] = (
          _distribute_transpose, (_SQ, "(A*X + B)'")),
     Rule("transpose into an element-wise function", "f(A)ᵀ = f(Aᵀ) for an element-wise f",
          "expand", _transpose_into_elementwise, (_SQ, "(W.^2)' + W'.^2")),
-    Rule("unvec and sum are linear", "unvec(a + b) = unvec(a) + unvec(b), sum(sA) = s·sum(A)",
+    Rule("vec, unvec and sum are linear",
+         "vec(A + B) = vec(A) + vec(B), unvec(sv) = s·unvec(v), sum(sA) = s·sum(A)",
          "expand", _linear_unvec, (_SQ, "sum((x'*y)*A + X)")),
     Rule("scalars out of a Hadamard product", "(sA) ∘ B = s(A ∘ B) for a scalar s",
          "expand", _hadamard_scalars, (_SQ, "((x'*y)*ones(n)) .* z")),
@@ -409,6 +433,8 @@ RULES: tuple[Rule, ...] = (
          _unvec_kron, (_SQ, "unvec(kron(A, B)*vec(X), n, n)")),
     Rule("distribute a number, where shorter", "c(A + B) = cA + cB (distributivity)", "fold",
          _distribute_number, (_SQ, "0.5*(2*A - 2*X)")),
+    Rule("Kronecker times vec", "(A ⊗ B) vec C = vec(BCAᵀ) (Cookbook §10.2.2, read backwards)",
+         "expand", _kron_in_chain, (_SQ, "vec(X)'*kron(A, B)*kron(A, X)*vec(B)")),
     Rule("one minus sigmoid", "1 − σ(z) = σ(−z) (PRML eq. (4.60))", "fold",
          _one_minus_sigmoid, (_SQ, "ones(n) - sigmoid(z) + y")),
     Rule("inverses merged", "B⁻¹A⁻¹ = (AB)⁻¹ (Cookbook eq. (1))", "fold",

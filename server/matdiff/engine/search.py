@@ -15,9 +15,10 @@ One mechanism applies the rules of :mod:`matdiff.engine.rules`:
 
 :func:`simplify` returns the cheapest of the input, the old greedy factoring, the folded
 input and the folded normal form, and repeats while that improves (a few rounds); the result
-is remembered as its own simplification, so simplify is idempotent, and it never lengthens.  All of it runs under the engine's budget (``check_budget``: cancellation
-and the derivation's time) and its own: past a second, or past the size limit of the
-normal form, it returns the shortest form found so far.
+is remembered as its own simplification, so simplify is idempotent, and it never lengthens.
+All of it runs under the engine's budget (``check_budget``: cancellation and the
+derivation's time) and its own: past a second, or past the size limit of the normal form,
+it returns the shortest form found so far.
 """
 
 from __future__ import annotations
