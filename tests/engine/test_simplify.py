@@ -179,3 +179,20 @@ def test_past_its_limits_the_search_returns_the_best_form_so_far(
     assert to_dsl(out) == "A*(x + y)*x' + x*x'*B"
     _same_value(e, out)
     E.clear_cache()
+
+
+def test_checking_a_document_does_not_load_the_simplifier() -> None:
+    """``matdiff check`` never pays for the search: it is imported on first use."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, matdiff, matdiff.cli\n"
+        "assert not matdiff.check('x : vector(n)\\nf = x\\'*x\\n')\n"
+        "print(sorted(m for m in sys.modules if m.startswith('matdiff.engine.')))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    loaded = out.stdout
+    assert "matdiff.engine.expr" in loaded
+    for lazy in ("matdiff.engine.search", "matdiff.engine.rules", "matdiff.engine.cost"):
+        assert lazy not in loaded, loaded
