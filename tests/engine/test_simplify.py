@@ -196,3 +196,17 @@ def test_checking_a_document_does_not_load_the_simplifier() -> None:
     assert "matdiff.engine.expr" in loaded
     for lazy in ("matdiff.engine.search", "matdiff.engine.rules", "matdiff.engine.cost"):
         assert lazy not in loaded, loaded
+
+
+def test_the_search_leaves_the_derivation_half_its_time(monkeypatch: pytest.MonkeyPatch) -> None:
+    """With no time left to the derivation, the search takes none: the greedy form."""
+    E.clear_cache()
+    with E.Budget(60.0):
+        left = E.time_left()
+        assert left is not None and 0 < left <= 60
+    assert E.time_left() is None
+    monkeypatch.setattr(E, "time_left", lambda: 0.0)
+    e = lower_extra(ISSUE_DECLS, "e__", "A*x*x' + A*y*x' + x*x'*B")
+    out = simplify(e)
+    assert to_dsl(out) == "A*(x + y)*x' + x*x'*B"
+    E.clear_cache()

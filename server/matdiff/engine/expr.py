@@ -1192,6 +1192,12 @@ class CancelScope:
         _LOCAL.cancel = self.outer
 
 
+def time_left() -> float | None:
+    """Seconds before this thread's derivation is stopped (None: no budget)."""
+    deadlines = getattr(_LOCAL, "deadlines", None)
+    return deadlines[-1] - time.monotonic() if deadlines else None
+
+
 def check_budget() -> None:
     """Raise EngineError if this thread's derivation is past its time or was cancelled."""
     cancel = getattr(_LOCAL, "cancel", None)

@@ -17,8 +17,8 @@ One mechanism applies the rules of :mod:`matdiff.engine.rules`:
 input and the folded normal form, and repeats while that improves (a few rounds); the result
 is remembered as its own simplification, so simplify is idempotent, and it never lengthens.
 All of it runs under the engine's budget (``check_budget``: cancellation and the
-derivation's time) and its own: past a second, or past the size limit of the normal form,
-it returns the shortest form found so far.
+derivation's time) and its own: past a second (or half the derivation's time left), or past
+the size limit of the normal form, it returns the shortest form found so far.
 """
 
 from __future__ import annotations
@@ -82,7 +82,9 @@ def simplify(e: E.Expr) -> E.Expr:
     got = _MEMO.get(e)
     if got is not None:
         return got
-    stop = time.monotonic() + _SECONDS
+    left = E.time_left()  # at most half of what the derivation has left
+    seconds = _SECONDS if left is None else min(_SECONDS, max(left, 0.0) / 2)
+    stop = time.monotonic() + seconds
     cur = _once(e, stop)
     for _ in range(_ROUNDS):
         if time.monotonic() > stop:
