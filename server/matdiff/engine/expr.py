@@ -30,6 +30,7 @@ class EngineError(Exception):
 
 
 Number = Fraction
+_F0, _F1 = Fraction(0), Fraction(1)  # built once: Fraction() is slow and these are everywhere
 _TABLE: dict[tuple[Any, ...], Expr] = {}
 
 
@@ -118,6 +119,8 @@ def clear_cache() -> None:
     no longer identical to new ones: caches keyed by nodes watch ``generation()``."""
     _GENERATION[0] += 1
     _TABLE.clear()
+    _MUL.clear()
+    _ADD.clear()
     _SYMMETRIC.clear()
     _TRANSPOSED.clear()
 
@@ -133,8 +136,8 @@ class Var(Expr):
     name: str
     props: frozenset[str]
 
-    def _make_key(self) -> str:
-        return f"var:{self.name}"
+    def _make_key(self) -> str:  # a space sorts before any character of a name
+        return f"var:{self.name} {self.shape} {','.join(sorted(self.props))}"
 
 
 def var(name: str, shape: Shape, props: frozenset[str] | set[str] = frozenset()) -> Var:
@@ -167,10 +170,15 @@ class Num(Expr):
     value: Fraction
 
     def _make_key(self) -> str:
-        return f"!{float(self.value):+.6e}"
+        # ordered by value first; the exact fraction keeps the key injective
+        return f"!{float(self.value):+.6e}:{self.value}"
 
 
 def num(value: int | float | Fraction | str) -> Num:
+    if isinstance(value, int | Fraction):  # the common case: already built
+        got = _TABLE.get((Num, value))
+        if got is not None:
+            return got  # type: ignore[return-value]
     v = Fraction(value) if not isinstance(value, float) else Fraction(str(value))
     node: Num = _intern(Num, (v,), SCALAR, (), value=v)
     return node
@@ -292,8 +300,8 @@ def split_coef(e: Expr) -> tuple[Fraction, Expr]:
     if isinstance(e, Num):
         return e.value, ONE_SCALAR
     if isinstance(e, Prod) and e.coef != 1:
-        return e.coef, prod_of(Fraction(1), e.factors)
-    return Fraction(1), e
+        return e.coef, prod_of(_F1, e.factors)
+    return _F1, e
 
 
 def term_order(e: Expr) -> tuple[int, int, str]:
@@ -302,7 +310,16 @@ def term_order(e: Expr) -> tuple[int, int, str]:
 
 
 def add(*terms: Expr) -> Expr:
-    """The sum of ``terms`` (all of one shape), with like terms merged."""
+    """The sum of ``terms`` (all of one shape), with like terms merged (remembered)."""
+    got = _ADD.get(terms)
+    if got is None:
+        if len(_ADD) > 100_000:
+            _ADD.clear()
+        got = _ADD[terms] = _add(terms)
+    return got
+
+
+def _add(terms: tuple[Expr, ...]) -> Expr:
     if not terms:
         raise ValueError("empty sum")
     shape = terms[0].shape
@@ -312,7 +329,7 @@ def add(*terms: Expr) -> Expr:
         for u in t.terms if isinstance(t, Sum) else (t,):
             c, rest = split_coef(u)
             if c != 0 and not is_zero(rest):
-                coefs[rest] = coefs.get(rest, Fraction(0)) + c
+                coefs[rest] = coefs.get(rest, _F0) + c
     parts = [scale(c, rest) for rest, c in coefs.items() if c != 0]
     if not parts:
         return zeros(shape)
@@ -377,6 +394,77 @@ def _mixed_products(chain: list[Expr]) -> list[Expr]:
     return out
 
 
+def _power_view(f: Expr) -> tuple[Expr, int, bool]:
+    """A chain factor as (base, k, transposed): ``X⁻ᵀ`` is (X, −1, True), ``X³`` (X, 3, False)."""
+    t = False
+    if isinstance(f, Transpose):
+        f, t = f.arg, True
+    if isinstance(f, Unary) and f.op == "inv":
+        if isinstance(f.arg, Unary) and f.arg.op == "matpow":  # (Xᵏ)⁻¹ = X⁻ᵏ
+            return f.arg.arg, -f.arg.k, t
+        return f.arg, -1, t
+    if isinstance(f, Unary) and f.op == "matpow":
+        if isinstance(f.arg, Unary) and f.arg.op == "inv":
+            return f.arg.arg, -f.k, t
+        return f.arg, f.k, t
+    return f, 1, t
+
+
+def _from_power(base: Expr, k: int, t: bool) -> Expr | None:
+    if k == 0:
+        return None
+    out = inv(base) if k == -1 else matpow(base, k)
+    return transpose(out) if t else out
+
+
+def _inverted_chain(f: Expr) -> tuple[Expr, ...] | None:
+    """For f = M⁻¹ (or M⁻ᵀ) with M a product, the chain of M (of Mᵀ): f cancels against it."""
+    t = isinstance(f, Transpose)
+    g = f.arg if isinstance(f, Transpose) else f
+    if not (isinstance(g, Unary) and g.op == "inv"):
+        return None
+    m = transpose(g.arg) if t else g.arg
+    if isinstance(m, Prod) and m.coef == 1 and not m.scalars and len(m.chain) > 1:
+        return m.chain
+    return None
+
+
+def _cancel_and_merge(chain: list[Expr]) -> list[Expr]:
+    """Powers of one base meet in a chain (Cookbook eq. (145) and the definition of the
+    inverse): ``X X⁻¹`` → I, ``X⁻ᵀXᵀ`` → I, ``X²X²`` → X⁴, ``(XᵀX)⁻¹XᵀX`` → I."""
+    if len(chain) < 2:
+        return chain
+    changed = True
+    while changed and len(chain) > 1:
+        changed = False
+        for i in range(len(chain) - 1):
+            a, b = chain[i], chain[i + 1]
+            ba, ka, ta = _power_view(a)
+            bb, kb, tb = _power_view(b)
+            linear = not any(v.startswith("d:") for v in ba.free)  # dX dX stays a product
+            if ba is bb and ta == tb and ba.shape.is_square and linear:
+                merged = _from_power(ba, ka + kb, ta)
+                chain[i : i + 2] = [] if merged is None else [merged]
+                changed = True
+                break
+            for j, f in ((i, a), (i + 1, b)):
+                sub = _inverted_chain(f)
+                if sub is None:
+                    continue
+                n = len(sub)
+                if j == i and tuple(chain[i + 1 : i + 1 + n]) == sub:  # M⁻¹ M
+                    del chain[i : i + 1 + n]
+                    changed = True
+                    break
+                if j == i + 1 and i + 1 >= n and tuple(chain[i + 1 - n : i + 1]) == sub:  # M M⁻¹
+                    del chain[i + 1 - n : i + 2]
+                    changed = True
+                    break
+            if changed:
+                break
+    return chain
+
+
 def _split_scalar_runs(chain: list[Expr]) -> tuple[list[Expr], list[Expr]]:
     """Pull minimal 1×1 runs out of a chain (``x yᵀ z`` → scalar ``yᵀz``, chain ``x``)."""
     scalars: list[Expr] = []
@@ -411,7 +499,7 @@ def _scalar_chain(chain: tuple[Expr, ...]) -> Expr:
         return (dt, d_last + tr, ",".join(f.sort_key() for f in c))
 
     best = min(chain, flipped, key=cost)
-    node: Prod = _intern(Prod, (Fraction(1), best), SCALAR, best, coef=Fraction(1),
+    node: Prod = _intern(Prod, (_F1, best), SCALAR, best, coef=_F1,
                          factors=best, scalars=(), chain=best)  # fmt: skip
     return node
 
@@ -421,9 +509,23 @@ def prod_of(coef: Fraction, factors: tuple[Expr, ...]) -> Expr:
     return mul(num(coef), *factors) if coef != 1 else mul(*factors)
 
 
+_MUL: dict[tuple[Expr, ...], Expr] = {}
+_ADD: dict[tuple[Expr, ...], Expr] = {}
+
+
 def mul(*factors: Expr) -> Expr:
-    """The product of ``factors`` in order; scalars (1×1) scale, the rest multiply."""
-    coef = Fraction(1)
+    """The product of ``factors`` in order; scalars (1×1) scale, the rest multiply.
+    Remembered by its (interned) factors: the simplifier's search asks for the same often."""
+    got = _MUL.get(factors)
+    if got is None:
+        if len(_MUL) > 100_000:
+            _MUL.clear()
+        got = _MUL[factors] = _mul(factors)
+    return got
+
+
+def _mul(factors: tuple[Expr, ...]) -> Expr:
+    coef = _F1
     powers: dict[Expr, Fraction] = {}
     chain: list[Expr] = []
     for f in factors:
@@ -435,21 +537,22 @@ def mul(*factors: Expr) -> Expr:
             if isinstance(g, Num):
                 coef *= g.value
             elif is_zero(g):
-                coef = Fraction(0)
+                coef = _F0
             elif g.is_scalar and not (isinstance(g, Prod) and g.chain and not g.scalars):
                 base, k = _as_power(g)
-                powers[base] = powers.get(base, Fraction(0)) + k
+                powers[base] = powers.get(base, _F0) + k
             elif g.is_scalar:
-                powers[g] = powers.get(g, Fraction(0)) + 1
+                powers[g] = powers.get(g, _F0) + 1
             elif not is_identity(g):
                 chain.append(g)
     shape = _product_shape(factors)
     if coef == 0:
         return zeros(shape)
     chain = _mixed_products(chain)
+    chain = _cancel_and_merge(chain)
     run_scalars, chain = _split_scalar_runs(chain)
     for s in run_scalars:
-        powers[s] = powers.get(s, Fraction(0)) + 1
+        powers[s] = powers.get(s, _F0) + 1
     scalars = sorted(
         (power(b, num(k)) for b, k in powers.items() if k != 0), key=lambda e: e.sort_key()
     )
@@ -490,7 +593,7 @@ def scale(c: Fraction | int, e: Expr) -> Expr:
 def _as_power(e: Expr) -> tuple[Expr, Fraction]:
     if isinstance(e, Power) and isinstance(e.exponent, Num):
         return e.base, e.exponent.value
-    return e, Fraction(1)
+    return e, _F1
 
 
 # ---------------------------------------------------------------------------- powers
@@ -589,7 +692,7 @@ class Hadamard(Expr):
 
 def hadamard(*factors: Expr) -> Expr:
     shape = factors[0].shape
-    coef = Fraction(1)
+    coef = _F1
     items: list[Expr] = []
     for f in factors:
         assert f.shape == shape, (f.shape, shape)
@@ -698,6 +801,8 @@ class Elementwise(Expr):
         return (self.arg,) if self.param is None else (self.arg, self.param)
 
     def _make_key(self) -> str:
+        if self.param is not None:  # the exponent is part of the node: x.^2 ≠ x.^3
+            return f"{self.fn}({self.arg.sort_key()},{self.param.sort_key()})"
         return f"{self.fn}({self.arg.sort_key()})"
 
 
@@ -777,6 +882,9 @@ class Derivative(Expr):
     @property
     def children(self) -> tuple[Expr, ...]:
         return (self.arg,)
+
+    def _make_key(self) -> str:
+        return f"D:{self.var.name}({self.arg.sort_key()})"
 
 
 def derivative_of(arg: Expr, x: Var) -> Expr:
@@ -1131,6 +1239,12 @@ class CancelScope:
 
     def __exit__(self, *exc: object) -> None:
         _LOCAL.cancel = self.outer
+
+
+def time_left() -> float | None:
+    """Seconds before this thread's derivation is stopped (None: no budget)."""
+    deadlines = getattr(_LOCAL, "deadlines", None)
+    return deadlines[-1] - time.monotonic() if deadlines else None
 
 
 def check_budget() -> None:

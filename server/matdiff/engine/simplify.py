@@ -1,10 +1,15 @@
 """Rewrites beyond the smart constructors, to make results read like a person wrote them.
 
 The constructors already merge like terms, push transposes to the leaves and fold
-constants.  :func:`simplify` adds *factoring*: terms that agree in every factor but one are
-written once, with the differing factors summed (``A x + Aᵀ x`` → ``(A + Aᵀ) x``,
-``X W S + X W Sᵀ`` → ``X W (S + Sᵀ)``, ``a ∘ c − b ∘ c`` → ``(a − b) ∘ c``), largest group
-first, bottom-up.  It is idempotent.
+constants.  :func:`simplify` returns the shortest (by the ``dsl`` token count,
+``engine/cost.py``) of a few equal forms: the greedy factoring below, and the search of
+``engine/search.py`` (a normal form by the rules of ``engine/rules.py``, then common factors
+out of sums, chosen by cost).  The search is imported on first use, so checking a document
+never pays for it.  It is idempotent: the chosen form is its own simplification.
+
+:func:`factor_greedy` is the old pass: terms that agree in every factor but one are written
+once, with the differing factors summed (``A x + Aᵀ x`` → ``(A + Aᵀ) x``, ``X W S + X W Sᵀ``
+→ ``X W (S + Sᵀ)``, ``a ∘ c − b ∘ c`` → ``(a − b) ∘ c``), largest group first, bottom-up.
 """
 
 from __future__ import annotations
@@ -13,6 +18,13 @@ from matdiff.engine import expr as E
 
 
 def simplify(e: E.Expr) -> E.Expr:
+    """The shortest equal form found, never longer than :func:`factor_greedy`'s."""
+    from matdiff.engine import search
+
+    return search.simplify(e)
+
+
+def factor_greedy(e: E.Expr) -> E.Expr:
     memo: dict[int, E.Expr] = {}
 
     def go(n: E.Expr) -> E.Expr:

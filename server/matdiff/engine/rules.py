@@ -1,0 +1,448 @@
+"""The simplifier's rewrite rules, as data: one identity each, with its source.
+
+A :class:`Rule` rewrites one node (``apply`` returns the equal expression, or None where the
+rule does not match).  Rules of the ``expand`` phase bring an expression to a normal form in
+which equal parts meet and cancel (products distributed over sums, inverses of products
+split, traces rotated to one cyclic order, vec/Kronecker folded back); rules of the ``fold``
+phase shorten (a common factor out of a sum, 1 − σ(z) = σ(−z), X⁻ᵀ… kept whole) and are kept
+only where the token cost drops.  ``example`` is a small document and an expression the rule
+matches somewhere: the table-driven test checks every rule on it by numbers.
+
+Cookbook = The Matrix Cookbook (Petersen & Pedersen, Nov 15 2012); tutorial = the Matrix
+Calculus Tutorial (``../shared/reference``); PRML = Bishop, Pattern Recognition and Machine
+Learning (2006).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Literal
+
+from matdiff.engine import expr as E
+from matdiff.engine.cost import cost
+from matdiff.engine.shape import Shape
+
+Phase = Literal["expand", "fold"]
+
+
+@dataclass(frozen=True)
+class Rule:
+    name: str
+    source: str
+    phase: Phase
+    apply: Callable[[E.Expr], E.Expr | None]
+    example: tuple[str, str]  # (declarations, an expression with a node the rule rewrites)
+
+
+# ---------------------------------------------------------------------------- expand
+
+
+def _distribute_product(e: E.Expr) -> E.Expr | None:
+    """A(B + C)D = ABD + ACD; s(a + b) = sa + sb for a scalar sum s."""
+    if not isinstance(e, E.Prod):
+        return None
+    fs = e.factors
+    for k, f in enumerate(fs):
+        if isinstance(f, E.Sum):
+            return E.add(*(E.mul(E.num(e.coef), *fs[:k], t, *fs[k + 1 :]) for t in f.terms))
+    return None
+
+
+def _distribute_number(e: E.Expr) -> E.Expr | None:
+    """c(A + B) = cA + cB for a number c."""
+    if isinstance(e, E.Prod) and len(e.factors) == 1 and isinstance(e.factors[0], E.Sum):
+        return E.add(*(E.scale(e.coef, t) for t in e.factors[0].terms))
+    return None
+
+
+def _distribute_hadamard(e: E.Expr) -> E.Expr | None:
+    """A ∘ (B + C) = A ∘ B + A ∘ C."""
+    if not isinstance(e, E.Hadamard):
+        return None
+    fs = e.factors
+    for k, f in enumerate(fs):
+        if isinstance(f, E.Sum):
+            return E.add(*(E.hadamard(*fs[:k], t, *fs[k + 1 :]) for t in f.terms))
+    return None
+
+
+def _distribute_transpose(e: E.Expr) -> E.Expr | None:
+    """(A + B)ᵀ = Aᵀ + Bᵀ."""
+    if isinstance(e, E.Transpose) and isinstance(e.arg, E.Sum):
+        return E.add(*(E.transpose(t) for t in e.arg.terms))
+    return None
+
+
+def _linear_unvec(e: E.Expr) -> E.Expr | None:
+    """unvec and sum are linear: unvec(a + b) = unvec(a) + unvec(b), unvec(s·v) = s·unvec(v)."""
+    if not (isinstance(e, E.Unary) and e.op in ("unvec", "sumall", "vec")):
+        return None
+    builders: dict[str, Callable[[E.Expr], E.Expr]] = {
+        "unvec": lambda v: E.unvec(v, e.shape), "sumall": E.sumall, "vec": E.vec}  # fmt: skip
+    build = builders[e.op]
+    a = e.arg
+    if isinstance(a, E.Sum):
+        return E.add(*(build(t) for t in a.terms))
+    if isinstance(a, E.Prod) and a.chain and (a.scalars or a.coef != 1):
+        return E.mul(E.num(a.coef), *a.scalars, build(E.mul(*a.chain)))
+    return None
+
+
+def _inverse_of_product(e: E.Expr) -> E.Expr | None:
+    """(AB)⁻¹ = B⁻¹A⁻¹ for square factors (Cookbook eq. (1))."""
+    if not (isinstance(e, E.Unary) and e.op == "inv" and isinstance(e.arg, E.Prod)):
+        return None
+    a = e.arg
+    if len(a.chain) < 2 or not all(f.shape == a.shape for f in a.chain):
+        return None
+    scal = E.mul(E.num(a.coef), *a.scalars)
+    return E.mul(E.power(scal, E.num(-1)), *(E.inv(f) for f in reversed(a.chain)))
+
+
+def _hadamard_scalars(e: E.Expr) -> E.Expr | None:
+    """(sA) ∘ B = s(A ∘ B) for a scalar s (and s1 ∘ B = sB)."""
+    if not isinstance(e, E.Hadamard):
+        return None
+    for k, f in enumerate(e.factors):
+        if isinstance(f, E.Prod) and f.scalars and f.chain:
+            rest = (*e.factors[:k], E.mul(*f.chain), *e.factors[k + 1 :])
+            return E.mul(E.num(f.coef), *f.scalars, E.hadamard(*rest))
+    return None
+
+
+def _power_of_hadamard(e: E.Expr) -> E.Expr | None:
+    """(A ∘ B).^k = A.^k ∘ B.^k."""
+    if isinstance(e, E.Elementwise) and e.fn == "pow" and isinstance(e.arg, E.Hadamard):
+        p = e.param
+        assert p is not None
+        return E.hadamard(*(E.epow(f, p) for f in e.arg.factors))
+    return None
+
+
+def _is_sum_one_plus(e: E.Expr, of: E.Expr) -> bool:
+    return isinstance(e, E.Sum) and len(e.terms) == 2 and set(e.terms) == {E.ones(of.shape), of}
+
+
+def _sigmoid_of_exp(e: E.Expr) -> E.Expr | None:
+    """σ(u) = eᵘ/(1 + eᵘ) = 1/(1 + e⁻ᵘ) (PRML eq. (4.59)), in Hadamard and scalar products."""
+    if isinstance(e, E.Hadamard):
+        fs = list(e.factors)
+        dens = [
+            f.arg
+            for f in fs
+            if isinstance(f, E.Elementwise) and f.fn == "pow" and f.param is E.num(-1)
+        ]
+        for den in dens:
+            for f in fs:
+                if isinstance(f, E.Elementwise) and f.fn == "exp" and _is_sum_one_plus(den, f):
+                    rest = [g for g in fs if g is not f and g is not E.epow(den, E.num(-1))]
+                    return E.hadamard(E.elementwise("sigmoid", f.arg), *rest)
+            if isinstance(den, E.Sum) and len(den.terms) == 2:
+                for t in den.terms:
+                    if isinstance(t, E.Elementwise) and t.fn == "exp" and _is_sum_one_plus(den, t):
+                        rest = [g for g in fs if g is not E.epow(den, E.num(-1))]
+                        return E.hadamard(E.elementwise("sigmoid", E.neg(t.arg)), *rest)
+        return None
+    if isinstance(e, E.Prod) and e.scalars:
+        ss = list(e.scalars)
+        for s in ss:
+            if not (isinstance(s, E.Power) and s.exponent is E.num(-1)):
+                continue
+            den = s.base
+            for f in ss:
+                if isinstance(f, E.Elementwise) and f.fn == "exp" and _is_sum_one_plus(den, f):
+                    rest = [g for g in ss if g is not f and g is not s]
+                    return E.mul(E.num(e.coef), E.elementwise("sigmoid", f.arg), *rest, *e.chain)
+            if isinstance(den, E.Sum):
+                for t in den.terms:
+                    if isinstance(t, E.Elementwise) and t.fn == "exp" and _is_sum_one_plus(den, t):
+                        rest = [g for g in ss if g is not s]
+                        sig = E.elementwise("sigmoid", E.neg(t.arg))
+                        return E.mul(E.num(e.coef), sig, *rest, *e.chain)
+    return None
+
+
+def _sigmoid_of_negative(e: E.Expr) -> E.Expr | None:
+    """σ(−z) = 1 − σ(z) (PRML eq. (4.60)), so that σ(z) and σ(−z) meet and cancel."""
+    if isinstance(e, E.Elementwise) and e.fn == "sigmoid" and E.split_coef(e.arg)[0] < 0:
+        return E.sub(E.ones(e.shape), E.elementwise("sigmoid", E.neg(e.arg)))
+    return None
+
+
+def _log_softmax(e: E.Expr) -> E.Expr | None:
+    """log softmax(z) = z − logsumexp(z)·1 (PRML eq. (4.104) with its log)."""
+    if isinstance(e, E.Elementwise) and e.fn == "log" and isinstance(e.arg, E.Unary) \
+            and e.arg.op == "softmax":  # fmt: skip
+        z = e.arg.arg
+        return E.sub(z, E.mul(E.logsumexp(z), E.ones(z.shape)))
+    return None
+
+
+def _inner_as_hadamard(e: E.Expr) -> E.Expr | None:
+    """xᵀy = 1ᵀ(x ∘ y) (definition of ∘), where the Hadamard product then merges factors:
+    (t ⊘ s)ᵀs = sum(t)."""
+    if not (isinstance(e, E.Prod) and e.is_scalar and len(e.chain) == 2):
+        return None
+    a, b = e.chain
+    if not (a.shape.is_row and b.shape.is_column):
+        return None
+    u, v = E.transpose(a), b
+    if not (isinstance(u, E.Hadamard) or isinstance(v, E.Hadamard)):
+        return None
+    fs = (u.factors if isinstance(u, E.Hadamard) else (u,)) + (
+        v.factors if isinstance(v, E.Hadamard) else (v,)
+    )
+    merged = E.hadamard(u, v)
+    _, body = E.split_coef(merged)
+    if isinstance(body, E.Hadamard) and len(body.factors) >= len(fs):
+        return None  # nothing met: keep the inner product
+    return E.mul(E.num(e.coef), *e.scalars, E.sumall(merged))
+
+
+def _diag_sum(e: E.Expr) -> E.Expr | None:
+    """diag(u) + c·diag(v) = diag(u + c·v) (diag is linear): one diag, whose argument then
+    expands and cancels."""
+    if not isinstance(e, E.Sum):
+        return None
+    args: list[E.Expr] = []
+    rest: list[E.Expr] = []
+    for t in e.terms:
+        c, body = E.split_coef(t)
+        if isinstance(body, E.Unary) and body.op == "diag":
+            args.append(E.scale(c, body.arg))
+        else:
+            rest.append(t)
+    if len(args) < 2:
+        return None
+    return E.add(E.diag(E.add(*args)), *rest)
+
+
+def _diag_times_vector(e: E.Expr) -> E.Expr | None:
+    """diag(d)v = d ∘ v, vᵀdiag(d) = (v ∘ d)ᵀ."""
+    if not isinstance(e, E.Prod):
+        return None
+    ch = e.chain
+    for k in range(len(ch) - 1):
+        a, b = ch[k], ch[k + 1]
+        if isinstance(a, E.Unary) and a.op == "diag" and b.shape.is_column:
+            merged = E.hadamard(a.arg, b)
+        elif isinstance(b, E.Unary) and b.op == "diag" and a.shape.is_row:
+            merged = E.transpose(E.hadamard(b.arg, E.transpose(a)))
+        else:
+            continue
+        return E.mul(E.num(e.coef), *e.scalars, *ch[:k], merged, *ch[k + 2 :])
+    return None
+
+
+def _diag_of_outer(e: E.Expr) -> E.Expr | None:
+    """diag(x yᵀ) = x ∘ y."""
+    if isinstance(e, E.Unary) and e.op == "diagpart" and isinstance(e.arg, E.Prod):
+        a = e.arg
+        if len(a.chain) == 2 and a.chain[0].shape.is_column:
+            x, yt = a.chain
+            return E.mul(E.num(a.coef), *a.scalars, E.hadamard(x, E.transpose(yt)))
+    return None
+
+
+def _trace_cycle(e: E.Expr) -> E.Expr | None:
+    """tr(ABC) = tr(BCA) = tr(CAB) (Cookbook eq. (16)), tr(A) = tr(Aᵀ) (eq. (13)): one
+    rotation for all, so equal traces meet; products rebuilt, so X⁻¹ … X cancels."""
+    if not (isinstance(e, E.Unary) and e.op == "tr" and isinstance(e.arg, E.Prod)):
+        return None
+    a = e.arg
+    ch = a.chain
+    if len(ch) < 2:
+        return None
+    flipped = tuple(E.transpose(f) for f in reversed(ch))
+    best: E.Expr | None = None
+    for c in (ch, flipped):
+        for k in range(len(c)):
+            rot = c[k:] + c[:k]
+            if not all(rot[i].shape.cols == rot[i + 1].shape.rows for i in range(len(rot) - 1)):
+                continue
+            got = E.mul(E.num(a.coef), *a.scalars, E.trace(E.mul(*rot)))
+            if best is None or (cost(got), got.sort_key()) < (cost(best), best.sort_key()):
+                best = got
+    return best
+
+
+def _unvec_kron(e: E.Expr) -> E.Expr | None:
+    """unvec((A ⊗ B) vec X) = B X Aᵀ (Cookbook §10.2.2, vec(AXB) = (Bᵀ ⊗ A) vec X, read
+    backwards)."""
+    if not (isinstance(e, E.Unary) and e.op == "unvec" and isinstance(e.arg, E.Prod)):
+        return None
+    a = e.arg
+    if len(a.chain) != 2 or not isinstance(a.chain[0], E.Kron):
+        return None
+    k, v = a.chain
+    assert isinstance(k, E.Kron)
+    A, B = k.left, k.right
+    if isinstance(v, E.Unary) and v.op == "vec":
+        X = v.arg
+    else:
+        X = E.unvec(v, Shape(B.shape.cols, A.shape.cols))
+    if Shape(B.shape.rows, A.shape.rows) != e.shape:
+        return None
+    return E.mul(E.num(a.coef), *a.scalars, B, X, E.transpose(A))
+
+
+def _kron_in_chain(e: E.Expr) -> E.Expr | None:
+    """(A ⊗ B) vec C = vec(BCAᵀ) and vec(C)ᵀ(A ⊗ B) = vec(BᵀCA)ᵀ (Cookbook §10.2.2,
+    vec(AXB) = (Bᵀ ⊗ A) vec X, read backwards) inside a product."""
+    if not isinstance(e, E.Prod):
+        return None
+    ch = e.chain
+    for k in range(len(ch) - 1):
+        a, b = ch[k], ch[k + 1]
+        merged: E.Expr | None = None
+        if isinstance(a, E.Kron) and isinstance(b, E.Unary) and b.op == "vec":
+            A, B, C = a.left, a.right, b.arg
+            if C.shape == Shape(B.shape.cols, A.shape.cols):
+                merged = E.vec(E.mul(B, C, E.transpose(A)))
+        elif isinstance(b, E.Kron) and isinstance(a, E.Transpose) and isinstance(a.arg, E.Unary) \
+                and a.arg.op == "vec":  # fmt: skip
+            A, B, C = b.left, b.right, a.arg.arg
+            if C.shape == Shape(B.shape.rows, A.shape.rows):
+                merged = E.transpose(E.vec(E.mul(E.transpose(B), C, A)))
+        if merged is not None:
+            return E.mul(E.num(e.coef), *e.scalars, *ch[:k], merged, *ch[k + 2 :])
+    return None
+
+
+# ---------------------------------------------------------------------------- fold
+
+
+def _one_minus_sigmoid(e: E.Expr) -> E.Expr | None:
+    """1 − σ(z) = σ(−z) (PRML eq. (4.60)), inside a sum."""
+    if not isinstance(e, E.Sum):
+        return None
+    terms = list(e.terms)
+    for t in terms:
+        c, body = E.split_coef(t)
+        if not (isinstance(body, E.Elementwise) and body.fn == "sigmoid"):
+            continue
+        one = E.scale(-c, E.ones(e.shape))
+        if one in terms:
+            rest = [u for u in terms if u is not t and u is not one]
+            merged = E.scale(-c, E.elementwise("sigmoid", E.neg(body.arg)))
+            return E.add(merged, *rest) if rest else merged
+    return None
+
+
+def _merge_inverses(e: E.Expr) -> E.Expr | None:
+    """B⁻¹A⁻¹ = (AB)⁻¹ (Cookbook eq. (1) read backwards)."""
+    if not isinstance(e, E.Prod):
+        return None
+    ch = e.chain
+    for k in range(len(ch) - 1):
+        a, b = ch[k], ch[k + 1]
+        if isinstance(a, E.Unary) and a.op == "inv" and isinstance(b, E.Unary) and b.op == "inv":
+            merged = E.inv(E.mul(b.arg, a.arg))
+            return E.mul(E.num(e.coef), *e.scalars, *ch[:k], merged, *ch[k + 2 :])
+    return None
+
+
+def _whole(inner: E.Expr) -> E.Expr:
+    """``innerᵀ`` as one node (the constructors would spread the transpose again)."""
+    if E.symmetric(inner) or isinstance(inner, E.Transpose):
+        return E.transpose(inner)
+    node: E.Expr = E._intern(E.Transpose, (inner,), inner.shape.T, (inner,), arg=inner)
+    return node
+
+
+def _transposed_whole(e: E.Expr) -> E.Expr | None:
+    """Aᵀ + Bᵀ = (A + B)ᵀ (Cookbook eq. (4)), BᵀAᵀ = (AB)ᵀ (eq. (5)), f(Aᵀ) = f(A)ᵀ for
+    element-wise f, read backwards: one transpose outside, where shorter."""
+    if e.is_scalar or E.symmetric(e):
+        return None
+    if isinstance(e, E.Sum):
+        return _whole(E.add(*(_flip(t) for t in e.terms)))
+    if isinstance(e, E.Prod) and len(e.chain) >= 2:
+        # a product keeps its transposes on the factors (the tutorial's AᵀBᵀ) unless one
+        # outside saves two tokens or more: 2AᵀXᵀAᵀ → 2(AXA)ᵀ
+        inner = E.mul(*(_flip(f) for f in reversed(e.chain)))
+        whole = E.mul(E.num(e.coef), *e.scalars, _whole(inner))
+        return whole if cost(whole) <= cost(e) - 2 else None
+    if isinstance(e, E.Hadamard):
+        return _whole(E.hadamard(*(_flip(f) for f in e.factors)))
+    if isinstance(e, E.Elementwise):
+        return _whole(_elementwise(e, _flip(e.arg)))
+    return None
+
+
+def _flip(e: E.Expr) -> E.Expr:
+    """eᵀ, into element-wise functions too (f(A)ᵀ = f(Aᵀ))."""
+    if isinstance(e, E.Elementwise) and not e.is_scalar:
+        return _elementwise(e, _flip(e.arg))
+    return E.transpose(e)
+
+
+def _elementwise(e: E.Elementwise, arg: E.Expr) -> E.Expr:
+    return E.epow(arg, e.param) if e.param is not None else E.elementwise(e.fn, arg)
+
+
+def _transpose_into_elementwise(e: E.Expr) -> E.Expr | None:
+    """f(A)ᵀ = f(Aᵀ) for an element-wise f: transposes to the leaves, so like terms meet."""
+    if isinstance(e, E.Transpose) and isinstance(e.arg, E.Elementwise):
+        return _elementwise(e.arg, E.transpose(e.arg.arg))
+    return None
+
+
+_SQ = "X, A, B : matrix(n, n); x, y, d, v : vector(n); z : vector(n); W : matrix(m, n)\n"
+
+RULES: tuple[Rule, ...] = (
+    Rule("distribute a product", "A(B + C)D = ABD + ACD (distributivity)", "expand",
+         _distribute_product, (_SQ, "A*(X + B)*x")),
+    Rule("distribute a number", "c(A + B) = cA + cB (distributivity)", "expand",
+         _distribute_number, (_SQ, "0.5*(2*A - 2*X)")),
+    Rule("distribute a Hadamard product",
+         "A ∘ (B + C) = A ∘ B + A ∘ C (Horn & Johnson, Topics in Matrix Analysis §5.1)",
+         "expand", _distribute_hadamard, (_SQ, "x .* (ones(n) - y)")),
+    Rule("transpose of a sum", "(A + B)ᵀ = Aᵀ + Bᵀ (Cookbook eq. (4))", "expand",
+         _distribute_transpose, (_SQ, "(A*X + B)'")),
+    Rule("transpose into an element-wise function", "f(A)ᵀ = f(Aᵀ) for an element-wise f",
+         "expand", _transpose_into_elementwise, (_SQ, "(W.^2)' + W'.^2")),
+    Rule("vec, unvec and sum are linear",
+         "vec(A + B) = vec(A) + vec(B), unvec(sv) = s·unvec(v), sum(sA) = s·sum(A)",
+         "expand", _linear_unvec, (_SQ, "sum((x'*y)*A + X)")),
+    Rule("scalars out of a Hadamard product", "(sA) ∘ B = s(A ∘ B) for a scalar s",
+         "expand", _hadamard_scalars, (_SQ, "((x'*y)*ones(n)) .* z")),
+    Rule("power of a Hadamard product", "(A ∘ B).^k = A.^k ∘ B.^k", "expand",
+         _power_of_hadamard, (_SQ, "(x.*exp(y)).^3 ./ x")),
+    Rule("inverse of a product", "(AB)⁻¹ = B⁻¹A⁻¹ (Cookbook eq. (1))", "expand",
+         _inverse_of_product, (_SQ, "inv(X'*A*X)")),
+    Rule("sigmoid from exp", "σ(u) = eᵘ/(1 + eᵘ) = 1/(1 + e⁻ᵘ) (PRML eq. (4.59))", "expand",
+         _sigmoid_of_exp, (_SQ, "exp(-z) ./ (ones(n) + exp(-z)) .* y")),
+    Rule("sigmoid of a negative", "σ(−z) = 1 − σ(z) (PRML eq. (4.60))", "expand",
+         _sigmoid_of_negative, (_SQ, "sigmoid(-z) + sigmoid(z)")),
+    Rule("log of softmax", "log softmax(z) = z − logsumexp(z)·1 (PRML eq. (4.104), its log)",
+         "expand", _log_softmax, (_SQ, "log(softmax(z))")),
+    Rule("inner product as a Hadamard sum", "xᵀy = 1ᵀ(x ∘ y) (definition of ∘)", "expand",
+         _inner_as_hadamard, (_SQ, "(y./exp(z))'*exp(z)")),
+    Rule("diag is linear", "diag(u) + diag(v) = diag(u + v)", "expand", _diag_sum,
+         (_SQ, "diag(x.*y) - 2*diag(x) + A")),
+    Rule("diag times a vector", "diag(d)v = d ∘ v (definition of diag)", "expand",
+         _diag_times_vector, (_SQ, "A*diag(d)*v")),
+    Rule("diagonal of an outer product", "diag(xyᵀ) = x ∘ y (definition of diag)", "expand",
+         _diag_of_outer, (_SQ, "diag(x*y')")),
+    Rule("trace cycling", "tr(ABC) = tr(CAB) (Cookbook eq. (16)), tr(Aᵀ) = tr(A) (eq. (13))",
+         "expand", _trace_cycle, (_SQ, "tr(inv(X)*A*X)")),
+    Rule("vec/Kronecker folded back",
+         "unvec((A ⊗ B) vec X) = BXAᵀ (Cookbook §10.2.2: vec(AXB) = (Bᵀ ⊗ A) vec X)", "expand",
+         _unvec_kron, (_SQ, "unvec(kron(A, B)*vec(X), n, n)")),
+    Rule("distribute a number, where shorter", "c(A + B) = cA + cB (distributivity)", "fold",
+         _distribute_number, (_SQ, "0.5*(2*A - 2*X)")),
+    Rule("Kronecker times vec", "(A ⊗ B) vec C = vec(BCAᵀ) (Cookbook §10.2.2, read backwards)",
+         "expand", _kron_in_chain, (_SQ, "vec(X)'*kron(A, B)*kron(A, X)*vec(B)")),
+    Rule("one minus sigmoid", "1 − σ(z) = σ(−z) (PRML eq. (4.60))", "fold",
+         _one_minus_sigmoid, (_SQ, "ones(n) - sigmoid(z) + y")),
+    Rule("inverses merged", "B⁻¹A⁻¹ = (AB)⁻¹ (Cookbook eq. (1))", "fold",
+         _merge_inverses, (_SQ, "inv(X)*inv(A)*B")),
+    Rule("transpose kept whole",
+         "Aᵀ + Bᵀ = (A + B)ᵀ, BᵀAᵀ = (AB)ᵀ (Cookbook eqs. (4), (5)), f(Aᵀ) = f(A)ᵀ", "fold",
+         _transposed_whole, (_SQ, "A' + X'*B'")),
+)  # fmt: skip
+
+EXPAND = tuple(r for r in RULES if r.phase == "expand")
+FOLD = tuple(r for r in RULES if r.phase == "fold")

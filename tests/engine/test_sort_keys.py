@@ -1,0 +1,104 @@
+"""Canonical means canonical: sort keys are injective, so the order of the operands of a sum
+(and of a scalar product) never shows in the node built (hypothesis over random IR)."""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from matdiff.engine import expr as E
+from matdiff.engine.shape import SCALAR, Shape
+
+SQ = Shape.of("n", "n")
+COL = Shape.of("n", 1)
+X = E.var("X", SQ)
+A = E.var("A", SQ, {"const"})
+S = E.var("S", SQ, {"symmetric"})
+x = E.var("x", COL)
+s = E.var("s", SCALAR)
+t = E.var("t", SCALAR)
+NUMBERS = st.sampled_from(
+    [Fraction(1, 3), Fraction(1, 2), Fraction(-2), Fraction(3), Fraction(2, 7)]
+)
+FUNCTIONS = st.sampled_from(["exp", "tanh", "sigmoid", "sin", "log"])
+
+
+@st.composite
+def matrix(draw: st.DrawFn, depth: int = 3) -> E.Expr:
+    """A random n×n expression over every kind of node, built by the smart constructors."""
+    if depth <= 0 or draw(st.integers(0, 5)) == 0:
+        return draw(st.sampled_from([X, A, S, E.identity(SQ.rows), E.ones(SQ)]))
+    a = draw(matrix(depth - 1))
+    match draw(st.integers(0, 9)):
+        case 0:
+            return E.add(a, draw(matrix(depth - 1)))
+        case 1:
+            return E.mul(a, draw(matrix(depth - 1)))
+        case 2:
+            return E.transpose(a)
+        case 3:
+            return E.hadamard(a, draw(matrix(depth - 1)))
+        case 4:  # an element-wise power with an exact (possibly fractional) exponent
+            return E.epow(a, E.num(draw(NUMBERS)))
+        case 5:
+            return E.elementwise(draw(FUNCTIONS), a)
+        case 6:
+            return E.mul(draw(scalar(depth - 1)), a)
+        case 7:
+            return E.inv(E.add(E.identity(SQ.rows), a))
+        case 8:
+            return E.derivative_of(a, draw(st.sampled_from([X, S])))
+        case _:
+            return E.mul(E.num(draw(NUMBERS)), a)
+
+
+@st.composite
+def scalar(draw: st.DrawFn, depth: int = 3) -> E.Expr:
+    if depth <= 0 or draw(st.integers(0, 4)) == 0:
+        return draw(st.sampled_from([s, t, E.num(draw(NUMBERS))]))
+    match draw(st.integers(0, 6)):
+        case 0:
+            return E.trace(draw(matrix(depth - 1)))
+        case 1:
+            return E.power(draw(scalar(depth - 1)), E.num(draw(NUMBERS)))
+        case 2:
+            return E.add(draw(scalar(depth - 1)), draw(scalar(depth - 1)))
+        case 3:
+            return E.mul(E.transpose(x), draw(matrix(depth - 1)), x)
+        case 4:
+            return E.elementwise(draw(FUNCTIONS), draw(scalar(depth - 1)))
+        case 5:
+            return E.det(draw(matrix(depth - 1)))
+        case _:
+            return E.sumall(E.epow(draw(matrix(depth - 1)), E.num(draw(NUMBERS))))
+
+
+@settings(max_examples=300, deadline=None)
+@given(matrix(), matrix())
+def test_sum_is_commutative_by_identity(a: E.Expr, b: E.Expr) -> None:
+    assert E.add(a, b) is E.add(b, a)
+
+
+@settings(max_examples=300, deadline=None)
+@given(scalar(), scalar())
+def test_scalar_product_is_commutative_by_identity(a: E.Expr, b: E.Expr) -> None:
+    assert E.mul(a, b) is E.mul(b, a)
+
+
+@settings(max_examples=200, deadline=None)
+@given(matrix(), matrix())
+def test_equal_keys_mean_the_same_node(a: E.Expr, b: E.Expr) -> None:
+    assert (a.sort_key() == b.sort_key()) == (a is b)
+
+
+def test_the_cases_of_the_issue() -> None:
+    assert E.add(E.epow(X, E.num(2)), E.epow(X, E.num(3))) is E.add(
+        E.epow(X, E.num(3)), E.epow(X, E.num(2))
+    )
+    third, close = E.mul(E.num(Fraction(1, 3)), s), E.mul(E.num(Fraction(333333, 1000000)), s)
+    assert E.add(E.power(third, t), E.power(close, t)) is E.add(
+        E.power(close, t), E.power(third, t)
+    )
+    assert E.derivative_of(E.mul(X, S), X).sort_key() != E.derivative_of(E.mul(X, S), S).sort_key()
