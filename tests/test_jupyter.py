@@ -55,7 +55,10 @@ def test_derive_result_object() -> None:
     assert r.text == matdiff.grad(LSQ, of="loss", wrt="W")
     assert r.dsl == matdiff.grad(LSQ, of="loss", wrt="W", emit="dsl")
     assert r.latex == matdiff.grad(LSQ, of="loss", wrt="W", emit="latex")
-    assert list(r.steps) == matdiff.grad(LSQ, of="loss", wrt="W", steps=True).splitlines()[:-1]
+    # the same steps as --steps prints; --steps then heads the result and prints it once
+    printed = matdiff.grad(LSQ, of="loss", wrt="W", steps=True).splitlines()
+    assert list(r.steps[:-1]) == printed[:-2] and printed[-1] == r.text
+    assert r.steps[-1].startswith("∇_W loss = ") and r.text in r.steps[-1]
     assert r.verified is True
     assert r._repr_latex_() == f"$$\n\\nabla_{{W}} \\mathrm{{loss}} = {r.latex}\n$$"
     md = r._repr_markdown_()

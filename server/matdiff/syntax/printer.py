@@ -117,12 +117,12 @@ def format_text(text: str) -> str:
     document ends with exactly one line break.  Line breaks are the document's first one
     (``\n``, ``\r\n`` or ``\r``); a byte-order mark stays.
     """
-    text = lone_cr_as_lf(text)  # a lone \r ends a line too (and is written \n, as \r\n is)
+    eol = m.group() if (m := _EOL.search(text)) else "\n"
+    text = lone_cr_as_lf(text)  # a lone \r ends a line too
     pieces: list[str] = []  # statements, ";", "\n" and comments, in order
     pos = 0
     index = LineIndex(text)
     bom = "\ufeff" if text.startswith("\ufeff") else ""
-    eol = m.group() if (m := _EOL.search(text)) else "\n"
     for chunk in split_statements(" " + text[1:] if bom else text):
         pieces.extend(_gap(text[pos : chunk.start]))
         original = text[chunk.start : chunk.end]
@@ -133,7 +133,8 @@ def format_text(text: str) -> str:
             pieces.append(_format_or_keep(statement, original))
         pos = chunk.end
     pieces.extend(_gap(text[pos:]))
-    return bom + _join(pieces, eol)
+    # every line break the document's first kind (a kept statement may span lines)
+    return bom + _EOL.sub(eol, _join(pieces, eol))
 
 
 def _format_or_keep(statement: ast.Statement, original: str) -> str:
