@@ -16,12 +16,12 @@ import pytest
 from lsprotocol import types
 
 from matdiff.analysis import analyze
-from matdiff.codegen import gradient_function
-from matdiff.derivatives import derivation
 from matdiff.engine import verify
 from matdiff.engine.evaluate import evaluate
 from matdiff.features import actions
 from matdiff.features.snapshot import Snapshot
+from matdiff.services.codegen import gradient_function
+from matdiff.services.derivatives import derivation
 from tests.features.helpers import apply_edits
 
 if os.environ.get("CI"):  # the test extra installs both: in CI their absence is a failure

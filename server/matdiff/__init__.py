@@ -9,8 +9,7 @@ The Python API (LANGUAGE.md §8)::
     matdiff.hessian(source, of=..., wrt=..., emit=...)
 """
 
-from matdiff.api import Diagnostic, MatdiffError, check
-from matdiff.derivatives import diff, grad, hessian
+from matdiff.api import Diagnostic, MatdiffError, check, diff, grad, hessian
 
 __version__ = "0.1.0"
 __all__ = ["Diagnostic", "MatdiffError", "__version__", "check", "diff", "grad", "hessian"]

@@ -1,4 +1,6 @@
-"""The Python API (LANGUAGE.md §8): what the CLI prints, as functions of a document's text."""
+"""The Python API (LANGUAGE.md §8): what the CLI prints, as functions of a document's text.
+
+A facade: the error type lives in ``base.errors``, the derivatives in ``services``."""
 
 from __future__ import annotations
 
@@ -6,8 +8,12 @@ from dataclasses import dataclass
 
 from matdiff.analysis import DocumentModel, analyze
 from matdiff.base import diagnostics as base
+from matdiff.base.embedded import HostKind, blocks
+from matdiff.base.errors import MatdiffError as MatdiffError
 from matdiff.base.spans import LineIndex
-from matdiff.embedded import HostKind, blocks
+from matdiff.services.derivatives import diff as diff
+from matdiff.services.derivatives import grad as grad
+from matdiff.services.derivatives import hessian as hessian
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,21 +34,6 @@ class Diagnostic:
 
     def __str__(self) -> str:
         return f"{self.line}:{self.column}: {self.severity}: {self.message}"
-
-
-class MatdiffError(Exception):
-    """Bad input to the API: carries the message and (where there is one) the position."""
-
-    def __init__(self, message: str, line: int | None = None, column: int | None = None) -> None:
-        super().__init__(message)
-        self.message = message
-        self.line = line
-        self.column = column
-
-    def __str__(self) -> str:
-        if self.line is None:
-            return self.message
-        return f"{self.line}:{self.column}: {self.message}"
 
 
 def to_public(model: DocumentModel, diagnostic: base.Diagnostic) -> Diagnostic:

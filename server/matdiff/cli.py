@@ -12,8 +12,8 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from matdiff.api import MatdiffError, check, check_host
-from matdiff.derivatives import EMITTERS
-from matdiff.embedded import host_kind
+from matdiff.base.embedded import host_kind
+from matdiff.services.derivatives import EMITTERS
 
 
 class _Parser(argparse.ArgumentParser):
@@ -52,7 +52,7 @@ def _check(args: argparse.Namespace) -> int:
 
 
 def _derivative(args: argparse.Namespace) -> int:
-    from matdiff import derivatives
+    from matdiff.services import derivatives
 
     text = _read(args.file)
     kinds: dict[str, derivatives.Kind] = {

@@ -12,9 +12,9 @@ from typing import Any
 import numpy as np
 import pytest
 
-from matdiff.derivatives import derivation
 from matdiff.engine import verify
 from matdiff.engine.evaluate import evaluate
+from matdiff.services.derivatives import derivation
 
 if os.environ.get("CI"):  # the test extra installs both: in CI their absence is a failure
     import jax

@@ -9,7 +9,7 @@ from lsprotocol import types
 
 from matdiff.analysis import analyze
 from matdiff.analysis.lower import Lowering
-from matdiff.embedded import python_blocks
+from matdiff.base.embedded import python_blocks
 from matdiff.engine import verify
 from matdiff.engine.evaluate import evaluate
 from matdiff.features import actions, diagnostics, hover

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from matdiff.api import MatdiffError
-from matdiff.derivatives import cached_derivation
+from matdiff.base.errors import MatdiffError
 from matdiff.features.snapshot import Snapshot
+from matdiff.services.derivatives import cached_derivation
 
 KINDS = {"gradient": "gradient", "numerator": "numerator", "hessian": "hessian"}
 

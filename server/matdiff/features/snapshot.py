@@ -8,8 +8,8 @@ from dataclasses import dataclass, field
 from lsprotocol import types
 
 from matdiff.analysis import DocumentModel, analyze
+from matdiff.base.embedded import Block, HostKind, blocks
 from matdiff.base.spans import Encoding, LineIndex, Span
-from matdiff.embedded import Block, HostKind, blocks
 from matdiff.syntax import ast
 
 

@@ -36,8 +36,8 @@ from pygls.lsp.server import LanguageServer
 from pygls.protocol import LanguageServerProtocol, default_converter
 
 from matdiff import __version__
+from matdiff.base.embedded import HostKind, host_kind
 from matdiff.base.spans import Encoding
-from matdiff.embedded import HostKind, host_kind
 from matdiff.engine import expr as E
 from matdiff.features import (
     actions,

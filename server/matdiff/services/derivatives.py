@@ -2,7 +2,7 @@
 
 ``derivation(source_or_model, of, wrt, kind)`` returns a :class:`Derivation` with the result
 as IR, in every output form, the steps, and whether the numbers agree; the API, the CLI and
-(later) the editor all read it.  Bad input raises :class:`~matdiff.api.MatdiffError` with
+(later) the editor all read it.  Bad input raises :class:`~matdiff.base.errors.MatdiffError` with
 the message and position the CLI and the editor show.
 """
 
@@ -14,7 +14,7 @@ from typing import Any, Literal
 
 from matdiff.analysis import DocumentModel, analyze
 from matdiff.analysis.lower import Lowering
-from matdiff.api import MatdiffError
+from matdiff.base.errors import MatdiffError
 from matdiff.engine import derive
 from matdiff.engine import expr as E
 from matdiff.engine.numpy_emit import to_jax, to_numpy, to_torch
