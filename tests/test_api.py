@@ -132,7 +132,7 @@ def test_the_numeric_check_confirms_results_on_restricted_domains(document: str,
 def test_the_numeric_check_rejects_a_wrong_result() -> None:
     from matdiff.analysis import analyze
     from matdiff.analysis.lower import Lowering
-    from matdiff.engine import verify
+    from matdiff.numeric import verify
 
     model = analyze("x : vector(n); A : matrix(n, n)\nf = x'*A*x\nwrong = A*x\n")
     lowering = Lowering(model)

@@ -18,8 +18,8 @@ import pytest
 import matdiff
 from matdiff.analysis import analyze
 from matdiff.analysis.lower import Lowering
-from matdiff.engine import verify
-from matdiff.engine.evaluate import evaluate
+from matdiff.numeric import verify
+from matdiff.numeric.evaluate import evaluate
 from matdiff.services.derivatives import derivation
 
 CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus" / "tutorial.json"

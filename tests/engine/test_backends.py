@@ -12,8 +12,8 @@ from typing import Any
 import numpy as np
 import pytest
 
-from matdiff.engine import verify
-from matdiff.engine.evaluate import evaluate
+from matdiff.numeric import verify
+from matdiff.numeric.evaluate import evaluate
 from matdiff.services.derivatives import derivation
 
 if os.environ.get("CI"):  # the test extra installs both: in CI their absence is a failure

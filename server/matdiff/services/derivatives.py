@@ -19,7 +19,7 @@ from matdiff.engine import derive
 from matdiff.engine import expr as E
 from matdiff.engine.numpy_emit import to_jax, to_numpy, to_torch
 from matdiff.engine.printer import to_dsl, to_latex, to_text
-from matdiff.engine.verify import verify
+from matdiff.numeric.verify import verify
 
 Kind = Literal["gradient", "numerator", "hessian"]
 Emit = Literal["text", "dsl", "numpy", "latex", "torch", "jax"]
