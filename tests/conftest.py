@@ -4,14 +4,24 @@ from __future__ import annotations
 
 import difflib
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
+from matdiff.base import caches
 
 REPO = Path(__file__).resolve().parent.parent
 DATA = REPO / "tests" / "data"
 SHARED = REPO.parent / "shared"
 UPDATE_GOLDEN = os.environ.get("UPDATE_GOLDEN") == "1"
+
+
+@pytest.fixture(autouse=True)
+def fresh_caches() -> Iterator[caches.Caches]:
+    """Each test runs with caches of its own, as a server session does (``base/caches.py``)."""
+    with caches.using(caches.Caches()) as fresh:
+        yield fresh
 
 
 def assert_golden(path: Path, actual: str) -> None:

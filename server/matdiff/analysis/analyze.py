@@ -14,9 +14,9 @@ import dataclasses
 from dataclasses import dataclass, field
 
 from matdiff.analysis.model import DocumentModel, Symbol, SymbolKind
-from matdiff.base import language
+from matdiff.base import caches, language
+from matdiff.base.caches import Table
 from matdiff.base.diagnostics import Diagnostic, Related
-from matdiff.base.lru import Lru
 from matdiff.base.spans import LineIndex, Span
 from matdiff.engine.shape import SCALAR, Dim, Shape
 from matdiff.syntax import ast, parse
@@ -43,11 +43,11 @@ def analyze(text: str) -> DocumentModel:
     found: list[Diagnostic] = []
     for statement, source in zip(statements, result.texts, strict=True):
         frame = statement.span.frame
-        outcome = _OUTCOMES.get(frame)
+        outcome = caches.active()[_OUTCOMES].get(frame)
         if outcome is None or not analyzer.still_valid(outcome, env, later):
             outcome = analyzer.run(statement, source, env, later)
             if outcome.cacheable:
-                _OUTCOMES.put(frame, outcome)
+                caches.active()[_OUTCOMES].put(frame, outcome)
         env.update(outcome.writes)
         shapes[frame] = outcome.shapes
         found.extend(outcome.diagnostics)
@@ -90,7 +90,7 @@ class _Outcome:
 
 
 # outcomes by frame, shared by the threads that analyse
-_OUTCOMES: Lru[int, _Outcome] = Lru(20_000)
+_OUTCOMES: Table[int, _Outcome] = Table("analysis.outcomes", 20_000)
 
 
 class _Scope:

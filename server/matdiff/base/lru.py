@@ -30,3 +30,10 @@ class Lru(Generic[K, V]):
             self.items.move_to_end(key)
             if len(self.items) > self.size:
                 self.items.popitem(last=False)
+
+    def clear(self) -> None:
+        with self.lock:
+            self.items.clear()
+
+    def __len__(self) -> int:
+        return len(self.items)

@@ -19,9 +19,11 @@ from __future__ import annotations
 
 import threading
 import time
+import weakref
 from fractions import Fraction
 from typing import Any, ClassVar
 
+from matdiff.engine.memo import Memo
 from matdiff.engine.shape import SCALAR, Dim, Shape
 
 
@@ -30,13 +32,15 @@ class EngineError(Exception):
 
 
 Number = Fraction
-_TABLE: dict[tuple[Any, ...], Expr] = {}
+# The intern table holds its nodes weakly: a node lives while something uses it, and while it
+# lives it is the only node with its structure (so identity stays equality).
+_TABLE: weakref.WeakValueDictionary[tuple[Any, ...], Expr] = weakref.WeakValueDictionary()
 
 
 class Expr:
     """Base of all IR nodes.  Do not instantiate directly: use the constructor functions."""
 
-    __slots__ = ("_key", "_size", "free", "shape")
+    __slots__ = ("__weakref__", "_key", "_size", "free", "shape")
     kind: ClassVar[str] = "expr"
     shape: Shape
     free: frozenset[str]  # names of the variables (and differentials, as "d:X") inside
@@ -107,6 +111,11 @@ _GENERATION = [0]  # bumped by clear_cache: caches of nodes elsewhere must be dr
 
 def generation() -> int:
     return _GENERATION[0]
+
+
+def interned() -> int:
+    """How many nodes are alive (and interned) now."""
+    return len(_TABLE)
 
 
 def clear_cache() -> None:
@@ -228,15 +237,15 @@ def is_identity(e: Expr) -> bool:
     return (isinstance(e, Num) and e.value == 1) or (isinstance(e, Const) and e.name == "eye")
 
 
-_SYMMETRIC: dict[Expr, bool] = {}
-_TRANSPOSED: dict[Expr, Expr] = {}
+_SYMMETRIC: Memo[Expr, bool] = Memo("engine.symmetric", 50_000)
+_TRANSPOSED: Memo[Expr, Expr] = Memo("engine.transposed", 50_000)
 
 
 def symmetric(e: Expr) -> bool:
     """Known to equal its transpose (memoised: nodes are interned)."""
     got = _SYMMETRIC.get(e)
     if got is None:
-        got = _SYMMETRIC[e] = _symmetric(e)
+        got = _SYMMETRIC.put(e, _symmetric(e))
     return got
 
 
@@ -543,7 +552,7 @@ class Transpose(Expr):
 def transpose(e: Expr) -> Expr:
     got = _TRANSPOSED.get(e)
     if got is None:
-        got = _TRANSPOSED[e] = _transpose(e)
+        got = _TRANSPOSED.put(e, _transpose(e))
     return got
 
 

@@ -36,6 +36,7 @@ from pygls.lsp.server import LanguageServer
 from pygls.protocol import LanguageServerProtocol, default_converter
 
 from matdiff import __version__
+from matdiff.base import caches
 from matdiff.base.embedded import HostKind, host_kind
 from matdiff.base.spans import Encoding
 from matdiff.engine import expr as E
@@ -112,6 +113,8 @@ class MatdiffServer(LanguageServer):
         # uri → the last semantic tokens sent (with a result id): deltas are taken from it
         self.tokens: dict[str, types.SemanticTokens] = {}
         self.results = itertools.count(1)
+        self.caches = caches.Caches()  # every cache of this session, bounded (base/caches.py)
+        caches.activate(self.caches)
 
     def encoding(self) -> Encoding:
         raw = self.workspace.position_encoding

@@ -14,9 +14,12 @@ from typing import Any, Literal
 
 from matdiff.analysis import DocumentModel, analyze
 from matdiff.analysis.lower import Lowering
+from matdiff.base import caches
+from matdiff.base.caches import Table
 from matdiff.base.errors import MatdiffError
 from matdiff.engine import derive
 from matdiff.engine import expr as E
+from matdiff.engine.memo import MEMOS
 from matdiff.engine.numpy_emit import to_jax, to_numpy, to_torch
 from matdiff.engine.printer import to_dsl, to_latex, to_text
 from matdiff.numeric.verify import verify
@@ -37,14 +40,18 @@ EDITOR_SECONDS = 2.0  # a hover or a code action: abandoned with a message past 
 
 
 # Caches keyed by structure: IR nodes are interned, so (f, x, kind) identifies a derivative
-# whatever the definition is called and wherever it stands in the document.
-_RESULTS: dict[tuple[E.Expr, E.Var, str], E.Expr] = {}
-_CHECKED: dict[tuple[E.Expr, E.Var, E.Expr, str], bool] = {}
-_STEPS: dict[tuple[E.Expr, E.Var], list[tuple[str, str]]] = {}
-_LIMIT = 4096
-
-
-_LOWERINGS: list[tuple[DocumentModel, Lowering]] = []
+# whatever the definition is called and wherever it stands in the document.  They live in the
+# active session's caches (``matdiff.base.caches``), each bounded.
+_RESULTS: Table[tuple[E.Expr, E.Var, str], E.Expr] = Table("services.results", 4096)
+_CHECKED: Table[tuple[E.Expr, E.Var, E.Expr, str], bool] = Table("services.checked", 4096)
+_STEPS: Table[tuple[E.Expr, E.Var], list[tuple[str, str]]] = Table("services.steps", 4096)
+# One Lowering per model (the last few models), by the model's identity.
+_LOWERINGS: Table[int, tuple[DocumentModel, Lowering]] = Table("services.lowerings", 4)
+for _memo in MEMOS:  # the engine's own memo tables, counted and cleared with the caches
+    caches.share(_memo.name, _memo.__len__, _memo.clear)
+caches.share("engine.gradients", lambda: derive.gradient.cache_info().currsize,
+             derive.gradient.cache_clear)  # fmt: skip
+caches.share("engine.interned", E.interned, lambda: None)  # weak: nothing to clear
 
 
 _SEEN_GENERATION = [E.generation()]
@@ -54,27 +61,22 @@ def _fresh_caches() -> None:
     """Drop every cache of nodes if the engine forgot its interned nodes."""
     if _SEEN_GENERATION[0] != E.generation():
         _SEEN_GENERATION[0] = E.generation()
-        for cache in (_RESULTS, _CHECKED, _STEPS):
-            cache.clear()
-        _LOWERINGS.clear()
+        active = caches.active()
+        tables: tuple[Table[Any, Any], ...] = (_RESULTS, _CHECKED, _STEPS, _LOWERINGS)
+        for table in tables:
+            active[table].clear()
 
 
 def _lowering(model: DocumentModel) -> Lowering:
     """One Lowering per model (the last few models), so each definition is lowered once."""
     _fresh_caches()
-    for m, lowering in _LOWERINGS:
-        if m is model:
-            return lowering
+    lowerings = caches.active()[_LOWERINGS]
+    got = lowerings.get(id(model))
+    if got is not None and got[0] is model:
+        return got[1]
     lowering = Lowering(model)
-    _LOWERINGS.insert(0, (model, lowering))
-    del _LOWERINGS[4:]
+    lowerings.put(id(model), (model, lowering))
     return lowering
-
-
-def _remember(cache: dict[Any, Any], key: Any, value: Any) -> None:
-    if len(cache) >= _LIMIT:
-        cache.clear()
-    cache[key] = value
 
 
 @dataclass(frozen=True)
@@ -96,14 +98,15 @@ class Derivation:
         """The derivation by differentials, one line per step, each naming its rule.
         Raises EngineError past ``seconds``."""
         key = (self.f, self.x)
-        items = _STEPS.get(key)
+        steps = caches.active()[_STEPS]
+        items = steps.get(key)
         if items is None:
             with E.Budget(seconds):
                 items = [
                     (to_text(s.expr) if s.expr is not None else (s.text or ""), s.rule)
                     for s in derive.steps(self.f, self.x)
                 ]
-            _remember(_STEPS, key, items)
+            steps.put(key, items)
         rendered = []
         for i, (body, rule) in enumerate(items):
             lead = f"d{self.of}" if i == 0 else " " * (len(self.of) + 1)
@@ -129,13 +132,14 @@ class Derivation:
     def verified(self) -> bool:
         """Does the result agree with finite differences?  (Computed once per structure.)"""
         key = (self.f, self.x, self.result, self.kind)
-        got = _CHECKED.get(key)
+        checked = caches.active()[_CHECKED]
+        got = checked.get(key)
         if got is None:
             try:
                 got = verify(self.f, self.x, self.result, self.kind)
             except Exception:  # noqa: BLE001 — a failed check is "not checked", never a crash
                 got = False
-            _remember(_CHECKED, key, got)
+            checked.put(key, got)
         return got
 
 
@@ -179,10 +183,11 @@ def derivation(
             lowering = _lowering(model)
             f = lowering.definition(of)
             x = lowering.variable(var)
-            result = _RESULTS.get((f, x, kind))
+            results = caches.active()[_RESULTS]
+            result = results.get((f, x, kind))
             if result is None:
                 result = derive.derivative(f, x, kind)
-                _remember(_RESULTS, (f, x, kind), result)
+                results.put((f, x, kind), result)
     except E.EngineError as exc:
         raise MatdiffError(f"cannot differentiate '{of}' by '{wrt}': {exc}") from None
     except RecursionError:

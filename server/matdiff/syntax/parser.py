@@ -23,8 +23,9 @@ from importlib import resources
 import lark
 from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedToken
 
+from matdiff.base import caches
+from matdiff.base.caches import Table
 from matdiff.base.diagnostics import Diagnostic
-from matdiff.base.lru import Lru
 from matdiff.base.spans import LineIndex, Span
 from matdiff.syntax import ast, fastparse
 
@@ -169,11 +170,11 @@ def parse(text: str) -> ParseResult:
     for chunk in chunks:
         # the k-th statement with this text: no two statements of a document share a frame
         k = seen[chunk.text] = seen.get(chunk.text, -1) + 1
-        statement = _MEMO.get((chunk.text, k))
+        statement = caches.active()[_MEMO].get((chunk.text, k))
         if statement is None:
             statement, diagnostic = parse_statement(chunk, index)
             if diagnostic is None:
-                _MEMO.put((chunk.text, k), statement)
+                caches.active()[_MEMO].put((chunk.text, k), statement)
             else:
                 diagnostics.append(diagnostic)
         statements.append(statement)
@@ -192,7 +193,7 @@ _FRAMES = itertools.count(1)
 # Statements that parsed, by (text, occurrence in their document).  Spans inside a statement
 # count from its start, so a statement an edit moved is reused as it is: re-parsing a
 # document after an edit parses only the statements it changed.
-_MEMO: Lru[tuple[str, int], ast.Statement] = Lru(20_000)
+_MEMO: Table[tuple[str, int], ast.Statement] = Table("syntax.statements", 20_000)
 
 
 def parse_statement(chunk: Chunk, index: LineIndex) -> tuple[ast.Statement, Diagnostic | None]:
