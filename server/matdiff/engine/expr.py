@@ -713,7 +713,11 @@ def positive(e: Expr) -> bool:
     if isinstance(e, Const):
         return e.name == "ones"
     if isinstance(e, Elementwise):
-        return e.fn in ("exp", "sigmoid", "softplus") or (e.fn == "pow" and positive(e.arg))
+        if e.fn == "pow":
+            return positive(e.arg)
+        from matdiff.engine.ops import ELEMENTWISE  # the operation table builds on this module
+
+        return ELEMENTWISE[e.fn].positive
     if isinstance(e, Unary):
         return e.op == "softmax" or (e.op == "sumall" and positive(e.arg))
     if isinstance(e, Power):
@@ -998,13 +1002,6 @@ def logsumexp(x: Expr) -> Expr:
     return unary("logsumexp", x, SCALAR)
 
 
-_UNARY_BUILD = {
-    "tr": trace, "det": det, "logdet": logdet, "inv": inv, "adj": adj, "diag": diag,
-    "diagpart": diagpart, "vec": vec, "sumall": sumall, "norm2": norm2, "norm1": norm1,
-    "softmax": softmax, "logsumexp": logsumexp,
-}  # fmt: skip
-
-
 def rebuild(e: Expr, kids: tuple[Expr, ...]) -> Expr:
     """``e`` with its children replaced by ``kids``, through the smart constructors."""
     if kids == e.children:
@@ -1028,7 +1025,11 @@ def rebuild(e: Expr, kids: tuple[Expr, ...]) -> Expr:
             return matpow(kids[0], e.k)
         if e.op == "unvec":
             return unvec(kids[0], e.shape)
-        return _UNARY_BUILD[e.op](kids[0])
+        from matdiff.engine.ops import UNARY  # the operation table builds on this module
+
+        build = UNARY[e.op].build
+        assert build is not None, e.op
+        return build(kids[0])
     if isinstance(e, Derivative):
         return derivative_of(kids[0], e.var)
     raise AssertionError(f"leaf {type(e).__name__} has no children")
