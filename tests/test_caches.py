@@ -83,3 +83,21 @@ def test_the_intern_table_holds_nodes_weakly() -> None:
     del built
     gc.collect()
     assert E.interned() < before
+
+
+def test_per_statement_tables_fit_the_open_documents(fresh_caches: Caches) -> None:
+    statements: Table[int, int] = Table("test.statements", 20_000, per_statement=True)
+    results: Table[int, int] = Table("test.results", 5_000)
+    for i in range(8_000):
+        fresh_caches[statements].put(i, i)
+        fresh_caches[results].put(i, i)
+    fresh_caches.fit(1_000)  # one document of 1,000 statements open
+    bound = 2 * 1_000 + caches.SLACK
+    assert fresh_caches.entries()["test.statements"] == bound
+    assert fresh_caches.entries()["test.results"] == 5_000
+    assert fresh_caches[statements].get(7_999) == 7_999  # the most recent stay
+    assert fresh_caches[statements].get(8_000 - bound - 1) is None
+    fresh_caches.fit(100_000)  # a larger document: up to the declared size again
+    for i in range(30_000):
+        fresh_caches[statements].put(i, i)
+    assert fresh_caches.entries()["test.statements"] == 20_000

@@ -90,7 +90,7 @@ class _Outcome:
 
 
 # outcomes by frame, shared by the threads that analyse
-_OUTCOMES: Table[int, _Outcome] = Table("analysis.outcomes", 20_000)
+_OUTCOMES: Table[int, _Outcome] = Table("analysis.outcomes", 20_000, per_statement=True)
 
 
 class _Scope:

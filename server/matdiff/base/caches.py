@@ -28,10 +28,21 @@ V = TypeVar("V")
 
 @dataclass(frozen=True, slots=True)
 class Table(Generic[K, V]):
-    """What one module remembers: a name (``layer.what``) and at most ``size`` entries."""
+    """What one module remembers: a name (``layer.what``) and at most ``size`` entries.
+
+    A table of one entry per statement (``per_statement``) is bounded further by the
+    documents open (:meth:`Caches.fit`): an edit leaves the old statement behind, so a
+    bound far above the live statements is memory spent on text no longer anywhere.
+    """
 
     name: str
     size: int
+    per_statement: bool = False
+
+
+# A per-statement table keeps the live statements, as many again (an undo, a document
+# reopened) and this many more.
+SLACK = 2_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,14 +66,32 @@ class Caches:
 
     def __init__(self) -> None:
         self._tables: dict[str, Lru[Any, Any]] = {}
+        self._declared: dict[str, Table[Any, Any]] = {}
         self._lock = threading.Lock()
+        self._live: int | None = None
 
     def __getitem__(self, table: Table[K, V]) -> Lru[K, V]:
         got = self._tables.get(table.name)
         if got is None:
             with self._lock:
-                got = self._tables.setdefault(table.name, Lru(table.size))
+                got = self._tables.get(table.name)
+                if got is None:
+                    got = self._tables[table.name] = Lru(self._bound(table))
+                    self._declared[table.name] = table
         return got
+
+    def _bound(self, table: Table[Any, Any]) -> int:
+        if not table.per_statement or self._live is None:
+            return table.size
+        return min(table.size, 2 * self._live + SLACK)
+
+    def fit(self, live_statements: int) -> None:
+        """Bound the per-statement tables by the statements of the open documents."""
+        self._live = live_statements
+        for name, lru in list(self._tables.items()):
+            bound = self._bound(self._declared[name])
+            if bound != lru.size:
+                lru.resize(bound)
 
     def entries(self) -> dict[str, int]:
         """Entries per table, the session's and the process-wide memos'."""

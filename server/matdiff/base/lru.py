@@ -31,6 +31,13 @@ class Lru(Generic[K, V]):
             if len(self.items) > self.size:
                 self.items.popitem(last=False)
 
+    def resize(self, size: int) -> None:
+        """A new bound; the least recently used entries past it go now."""
+        with self.lock:
+            self.size = size
+            while len(self.items) > size:
+                self.items.popitem(last=False)
+
     def clear(self) -> None:
         with self.lock:
             self.items.clear()

@@ -64,7 +64,9 @@ def document_symbols(snap: Snapshot) -> list[types.DocumentSymbol]:
 # symbols of its names, and its outline entries; a statement that did not move or change
 # keeps them
 _Key = tuple[str, tuple[int, int], tuple[int, int], tuple[Symbol | None, ...]]
-_OUTLINE: Table[int, tuple[_Key, list[types.DocumentSymbol]]] = Table("features.outline", 20_000)
+_OUTLINE: Table[int, tuple[_Key, list[types.DocumentSymbol]]] = Table(
+    "features.outline", 20_000, per_statement=True
+)
 
 
 def _statement_symbols(

@@ -202,7 +202,7 @@ class _Classified:
 
 # by frame; kept while the symbols of its names are the same objects (they are, until an
 # edit changes what they say)
-_CLASSIFIED: Table[int, _Classified] = Table("features.tokens", 20_000)
+_CLASSIFIED: Table[int, _Classified] = Table("features.tokens", 20_000, per_statement=True)
 
 
 def _classified(snap: Snapshot, statement: ast.Statement) -> _Classified:

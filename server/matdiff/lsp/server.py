@@ -144,6 +144,8 @@ class MatdiffServer(LanguageServer):
         finally:
             gc.enable()
         self.snapshots[uri] = snaps
+        live = sum(len(s.model.document.statements) for ss in self.snapshots.values() for s in ss)
+        self.caches.fit(live)
         found = [d for snap in snaps for d in diagnostics.diagnostics(snap)]
         params = types.PublishDiagnosticsParams(uri=uri, version=doc.version, diagnostics=found)
         self.text_document_publish_diagnostics(params)

@@ -193,7 +193,9 @@ _FRAMES = itertools.count(1)
 # Statements that parsed, by (text, occurrence in their document).  Spans inside a statement
 # count from its start, so a statement an edit moved is reused as it is: re-parsing a
 # document after an edit parses only the statements it changed.
-_MEMO: Table[tuple[str, int], ast.Statement] = Table("syntax.statements", 20_000)
+_MEMO: Table[tuple[str, int], ast.Statement] = Table(
+    "syntax.statements", 20_000, per_statement=True
+)
 
 
 def parse_statement(chunk: Chunk, index: LineIndex) -> tuple[ast.Statement, Diagnostic | None]:
