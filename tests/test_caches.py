@@ -4,12 +4,14 @@ answers — a fresh ``Caches`` gives what a warm one gives."""
 from __future__ import annotations
 
 import gc
+import weakref
 
 from lsprotocol import types
 
 from matdiff.base import caches
 from matdiff.base.caches import Caches, Table
 from matdiff.engine import expr as E
+from matdiff.engine import nodes
 from matdiff.engine.shape import Dim, Shape
 from matdiff.features.diagnostics import diagnostics
 from matdiff.features.hover import hover
@@ -75,14 +77,20 @@ def test_tables_are_bounded(fresh_caches: Caches) -> None:
 
 
 def test_the_intern_table_holds_nodes_weakly() -> None:
+    """A node lives while it is used (then it is the only one of its structure) or while it
+    is among the last ``RECENT`` built; then it goes, and the table with it."""
     n = Dim.of("n")
+    before = E.interned()
     X = E.var("X_weak", Shape(n, n))
     built = E.mul(X, E.transpose(X), E.inv(X))
     assert E.mul(X, E.transpose(X), E.inv(X)) is built  # while alive: one node per structure
-    before = E.interned()
+    gone = weakref.ref(built)
     del built
+    for i in range(3 * nodes.RECENT):  # nodes built and dropped at once
+        E.num(i + 10**6)
     gc.collect()
-    assert E.interned() < before
+    assert gone() is None
+    assert E.interned() <= before + nodes.RECENT  # not the 60,000 built
 
 
 def test_per_statement_tables_fit_the_open_documents(fresh_caches: Caches) -> None:

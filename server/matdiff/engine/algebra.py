@@ -9,6 +9,8 @@ from fractions import Fraction
 from matdiff.engine.memo import Memo
 from matdiff.engine.nodes import (
     _GENERATION,
+    _KEYS,
+    _RECENT,
     _TABLE,
     ONE_SCALAR,
     Const,
@@ -45,6 +47,8 @@ def clear_cache() -> None:
     no longer identical to new ones: caches keyed by nodes watch ``generation()``."""
     _GENERATION[0] += 1
     _TABLE.clear()
+    _KEYS.clear()
+    _RECENT.clear()
     _SYMMETRIC.clear()
     _TRANSPOSED.clear()
 

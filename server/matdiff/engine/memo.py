@@ -1,14 +1,17 @@
-"""The engine's own memo tables: bounded maps keyed by interned nodes, least recently used
-first out, shared by the whole process (their answers are pure functions of the nodes).
+"""The engine's own memo tables: bounded maps keyed by interned nodes, shared by the whole
+process (their answers are pure functions of the nodes).
 
-The engine imports nothing else of matdiff, so it keeps these itself; ``services`` registers
-them with the session's caches (``matdiff.base.caches.share``) for counting and clearing.
+They sit on the engine's hot path, so a lookup is one C-level dict call: the oldest entry
+goes first once a table is full (first in, first out, not least recently used — an entry
+still in use is simply computed again).  The engine imports nothing else of matdiff, so it
+keeps these itself; ``services`` registers them with the session's caches
+(``matdiff.base.caches.share``) for counting and clearing.
 """
 
 from __future__ import annotations
 
 import collections
-import threading
+import contextlib
 from typing import Any, Generic, TypeVar
 
 K = TypeVar("K")
@@ -16,33 +19,24 @@ V = TypeVar("V")
 
 
 class Memo(Generic[K, V]):
-    """At most ``size`` entries; the least recently used goes first."""
+    """At most ``size`` entries; the oldest goes first."""
 
     def __init__(self, name: str, size: int) -> None:
         self.name = name
         self.size = size
         self.items: collections.OrderedDict[K, V] = collections.OrderedDict()
-        self.lock = threading.Lock()
+        self.get = self.items.get
         MEMOS.append(self)
 
-    def get(self, key: K) -> V | None:
-        with self.lock:
-            got = self.items.get(key)
-            if got is not None:
-                self.items.move_to_end(key)
-            return got
-
     def put(self, key: K, value: V) -> V:
-        with self.lock:
-            self.items[key] = value
-            self.items.move_to_end(key)
-            if len(self.items) > self.size:
+        self.items[key] = value
+        if len(self.items) > self.size:
+            with contextlib.suppress(KeyError):  # another thread evicted it meanwhile
                 self.items.popitem(last=False)
         return value
 
     def clear(self) -> None:
-        with self.lock:
-            self.items.clear()
+        self.items.clear()
 
     def __len__(self) -> int:
         return len(self.items)

@@ -4,6 +4,7 @@ constructors are in ``algebra.py`` and ``functions.py``).  Read through ``expr``
 
 from __future__ import annotations
 
+import collections
 import threading
 import weakref
 from fractions import Fraction
@@ -19,7 +20,8 @@ class EngineError(Exception):
 Number = Fraction
 # The intern table holds its nodes weakly: a node lives while something uses it, and while it
 # lives it is the only node with its structure (so identity stays equality).
-_TABLE: weakref.WeakValueDictionary[tuple[Any, ...], Expr] = weakref.WeakValueDictionary()
+_TABLE: dict[tuple[Any, ...], weakref.ref[Expr]] = {}
+_KEYS: dict[int, tuple[Any, ...]] = {}  # id of a reference in _TABLE → its key
 
 
 class Expr:
@@ -65,17 +67,34 @@ class Expr:
 def _intern(cls: type[Expr], key: tuple[Any, ...], shape: Shape, children: tuple[Expr, ...],
             **fields: Any) -> Any:  # fmt: skip
     full = (cls, *key)
-    node = _TABLE.get(full)
+    ref = _TABLE.get(full)
+    node = ref() if ref is not None else None
     if node is not None:
         return node
     with _INTERN_LOCK:
-        node = _TABLE.get(full)  # another thread may have built it meanwhile
+        ref = _TABLE.get(full)  # another thread may have built it meanwhile
+        node = ref() if ref is not None else None
         if node is not None:
             return node
         return _create(cls, full, shape, children, fields)
 
 
-_INTERN_LOCK = threading.Lock()
+# Reentrant: a node may die (and _forget run) in a thread that is interning.
+_INTERN_LOCK = threading.RLock()
+
+
+# The last nodes built stay alive a while, whether used or not: a derivation builds the same
+# sub-expressions again and again (simplifying, printing), and finds them here.
+RECENT = 20_000
+_RECENT: collections.deque[Expr] = collections.deque(maxlen=RECENT)
+
+
+def _forget(ref: weakref.ref[Expr]) -> None:
+    """A node died: drop its entry (unless a new node took the place meanwhile)."""
+    with _INTERN_LOCK:
+        full = _KEYS.pop(id(ref), None)
+        if full is not None and _TABLE.get(full) is ref:
+            del _TABLE[full]
 
 
 def _create(cls: type[Expr], full: tuple[Any, ...], shape: Shape, children: tuple[Expr, ...],
@@ -87,7 +106,9 @@ def _create(cls: type[Expr], full: tuple[Any, ...], shape: Shape, children: tupl
     node._size = 1 + sum(c._size for c in children)
     for k, v in fields.items():
         object.__setattr__(node, k, v)
-    _TABLE[full] = node
+    ref = _TABLE[full] = weakref.ref(node, _forget)
+    _KEYS[id(ref)] = full
+    _RECENT.append(node)
     return node
 
 
