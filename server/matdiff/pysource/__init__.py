@@ -53,8 +53,8 @@ def notes(text: str) -> list[Note]:
 def render(doc: FunctionDoc, wrt: str, kind: str, emit: str, steps: bool) -> str:
     """What ``matdiff grad|diff|hessian model.py --of FUNCTION`` prints: the derivative of
     the function's value by parameter ``wrt``; ``emit == "code"`` picks its framework."""
-    from matdiff.api import MatdiffError
-    from matdiff.derivatives import render as render_document
+    from matdiff.base.errors import MatdiffError
+    from matdiff.services.derivatives import render as render_document
 
     refusal = doc.refusal()
     if refusal is not None or not doc.derivable:

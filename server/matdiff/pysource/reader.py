@@ -23,9 +23,9 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from matdiff.base.embedded import Block
 from matdiff.base.language import RESERVED
 from matdiff.base.lru import Lru
-from matdiff.embedded import Block
 from matdiff.pysource.table import ARRAY_TYPES, BY_NAME, CONSTANTS, DTYPES, METHODS, OPERATORS
 
 Shape = tuple[str, ...]  # NumPy's: () a scalar, (n,) a vector, (m, n) a matrix

@@ -14,12 +14,12 @@ import sys
 from dataclasses import dataclass
 
 from matdiff.analysis import DocumentModel
-from matdiff.api import MatdiffError
-from matdiff.derivatives import Derivation, derivation
+from matdiff.base.errors import MatdiffError
 from matdiff.engine import expr as E
 from matdiff.engine.numpy_emit import statements
 from matdiff.engine.printer import to_text
 from matdiff.engine.shape import Shape
+from matdiff.services.derivatives import Derivation, derivation
 
 IMPORTS = {
     "numpy": ("import numpy as np",),
