@@ -8,12 +8,13 @@ map to the file's offsets) with the reader's own notes (shape errors, what it ca
 from __future__ import annotations
 
 from matdiff.analysis import DocumentModel, analyze
-from matdiff.base.lru import Lru
+from matdiff.base import caches
+from matdiff.base.caches import Table
 from matdiff.pysource.reader import FunctionBlock, FunctionDoc, Note, read
 
 __all__ = ["FunctionBlock", "FunctionDoc", "Note", "documents_in", "find", "model"]
 
-_MODELS: Lru[str, DocumentModel] = Lru(256)
+_MODELS: Table[str, DocumentModel] = Table("pysource.models", 256)
 
 
 def documents_in(text: str) -> list[FunctionDoc]:
@@ -29,10 +30,10 @@ def find(text: str, name: str) -> FunctionDoc | None:
 def model(doc: FunctionDoc) -> DocumentModel:
     """The analysed document of a function (kept by text: an edit elsewhere in the file
     leaves the other functions' documents as they were)."""
-    got = _MODELS.get(doc.text)
+    got = caches.active()[_MODELS].get(doc.text)
     if got is None:
         got = analyze(doc.text)
-        _MODELS.put(doc.text, got)
+        caches.active()[_MODELS].put(doc.text, got)
     return got
 
 
