@@ -6,6 +6,7 @@ annotated functions: no hover, completion or diagnostic of its own on ordinary P
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import sys
 from pathlib import Path
@@ -26,8 +27,6 @@ from tests.editors.helpers import (
     with_server,
 )
 from tests.editors.test_neovim import README_CMD, lua_cmd, nvim  # noqa: F401 — the fixture
-
-pytest.importorskip("pylsp", reason="python-lsp-server (the test extra) is the second server")
 
 MODEL = '''"""Least squares next to ordinary Python ∂ ⊗."""
 
@@ -81,11 +80,17 @@ REQUESTS = {
 }
 
 
+@pytest.fixture(scope="module")
+def pylsp() -> None:
+    if importlib.util.find_spec("pylsp") is None:
+        pytest.fail("pylsp not found: `pip install '.[test]'` installs python-lsp-server")
+
+
 def text_of(answer: Any) -> str:
     return json.dumps(answer, ensure_ascii=False)
 
 
-def test_matdiff_beside_pylsp(nvim: str, tmp_path: Path) -> None:  # noqa: F811
+def test_matdiff_beside_pylsp(nvim: str, pylsp: None, tmp_path: Path) -> None:  # noqa: F811
     init = with_server(readme_block("-- ~/.config/nvim/init.lua"), README_CMD, lua_cmd())
     env = editor_env(tmp_path)
     config = Path(env["XDG_CONFIG_HOME"]) / "nvim"
