@@ -171,7 +171,11 @@ class Num(Expr):
 
     def _make_key(self) -> str:
         # ordered by value first; the exact fraction keeps the key injective
-        return f"!{float(self.value):+.6e}:{self.value}"
+        try:
+            approx = f"{float(self.value):+.6e}"
+        except OverflowError:  # past 1e308: ordered as ±inf, still exact after the colon
+            approx = "+inf" if self.value > 0 else "-inf"
+        return f"!{approx}:{self.value}"
 
 
 def num(value: int | float | Fraction | str) -> Num:
@@ -530,7 +534,9 @@ def _mul(factors: tuple[Expr, ...]) -> Expr:
     chain: list[Expr] = []
     for f in factors:
         items: tuple[Expr, ...] = (f,)
-        if isinstance(f, Prod):
+        # a 1×1 chain (``bᵀx``) stays one scalar: spliced into the chain, its factors could
+        # join a neighbour's run (aᵀ·(bᵀx)·y read as (aᵀbᵀx)·y)
+        if isinstance(f, Prod) and not (f.is_scalar and f.chain):
             coef *= f.coef
             items = f.factors
         for g in items:
