@@ -5,6 +5,10 @@ itself (random numeric matrices substituted into SymPy's objects), so the test d
 trust matdiff's engine.  The cases include every kind SymPy 1.14's own ``diff`` gets wrong
 (log-det and det, Gaussian likelihoods, ridge, a scalar function of a quadratic form,
 logistic regression, softmax cross-entropy, a tanh layer, element-wise powers).
+
+A matrix-valued function by a matrix is SymPy's array ``[i, j, k, l] = ∂F[k, l]/∂X[i, j]``
+(shape ``X.shape + F.shape``): the linear cases, which SymPy gets right, are compared with
+SymPy's own answer entry by entry; all of them against 4-dimensional finite differences.
 """
 
 from __future__ import annotations
@@ -30,6 +34,7 @@ x, a, b, mu = (sp.MatrixSymbol(s, n, 1) for s in ("x", "a", "b", "mu"))
 y, t = sp.MatrixSymbol("y", m, 1), sp.MatrixSymbol("t", m, 1)
 A, B, X, S = (sp.MatrixSymbol(s, n, n) for s in ("A", "B", "X", "S"))
 W, Z = sp.MatrixSymbol("W", m, n), sp.MatrixSymbol("Z", m, n)
+r = sp.MatrixSymbol("r", 1, n)
 lam = sp.Symbol("lam")
 ones_m = sp.OneMatrix(1, m)
 
@@ -242,12 +247,129 @@ def test_names_sympy_spells_otherwise() -> None:
 
 
 def test_errors() -> None:
-    with pytest.raises(MatdiffError, match="4-dimensional"):
-        ms.diff(A * X, X)
+    with pytest.raises(MatdiffError, match="cannot write d vec/d vec = kron"):
+        ms.diff(sp.KroneckerProduct(X, A), X)  # the Jacobian of a Kronecker product
     with pytest.raises(MatdiffError, match="1:21: cannot multiply"):
         ms.to_sympy("x : vector(n); f = x*x")
     with pytest.raises(MatdiffError, match="cannot read"):
         ms.from_sympy(sp.Trace(X) * sp.Integral(lam, lam))
+
+
+# Matrix-valued functions by matrices: SymPy's 4-dimensional arrays --------------------------
+
+LINEAR: list[tuple[str, Callable[[], Any], Any]] = [
+    ("AXB", lambda: A * X * B, X),
+    ("X'", lambda: X.T, X),
+    ("X", lambda: X, X),
+    ("W' (non-square)", lambda: W.T, W),
+    ("Z'WA", lambda: Z.T * W * A, W),
+    ("AW' + W'B'", lambda: A * W.T + (W.T * sp.Identity(m)), W),
+    ("W∘Z", lambda: sp.HadamardProduct(W, Z), W),
+    ("lam*W - 2*WA", lambda: lam * W - 2 * W * A, W),
+    ("Wx by W (a vector by a matrix)", lambda: W * x, W),
+    ("x'W' by W (a row by a matrix)", lambda: x.T * W.T, W),
+    ("x'A by x (a row by a vector)", lambda: x.T * A, x),
+    ("Ar' by a row r", lambda: A * r.T, r),
+]
+
+NONLINEAR: list[tuple[str, Callable[[], Any], Any]] = [
+    ("X^-1", lambda: X.I, X),
+    ("X'X", lambda: X.T * X, X),
+    ("X∘X", lambda: sp.HadamardProduct(X, X), X),
+    ("X^2", lambda: X**2, X),
+    ("X^3", lambda: X**3, X),
+    ("W'W (non-square)", lambda: W.T * W, W),
+    ("WAW'", lambda: W * A * W.T, W),
+    ("X^-1 A X", lambda: X.I * A * X, X),
+    ("tr(X) X", lambda: sp.Trace(X) * X, X),
+    ("det(X) X^-1", lambda: sp.Determinant(X) * X.I, X),
+    ("exp.(WA)", lambda: (W * A).applyfunc(sp.exp), W),
+    ("X∘X∘X", lambda: sp.HadamardPower(X, 3), X),
+    ("xx' by x (a matrix by a vector)", lambda: x * x.T, x),
+    ("tanh.(Wx)x' by x", lambda: (W * x).applyfunc(sp.tanh) * x.T, x),
+    ("r'r by a row r", lambda: r.T * r, r),
+    ("sum(X) X", lambda: sp.Trace(sp.OneMatrix(1, n) * X * sp.OneMatrix(n, 1)) * X, X),
+]
+
+
+def array_value(e: Any, env: dict[Any, Any]) -> np.ndarray:
+    """The entries of a SymPy array (or matrix) expression at numeric values."""
+    subs = {}
+    for sym, v in env.items():
+        if isinstance(sym, sp.MatrixSymbol):
+            concrete = sym.subs(SIZES)
+            subs[concrete] = sp.ImmutableMatrix(np.asarray(v).reshape(concrete.shape))
+        else:
+            subs[sym] = sp.Float(float(v))
+    out = sp.Array(explicit(e).xreplace(subs).as_explicit())
+    return np.array(out.applyfunc(lambda z: sp.N(z.doit())).tolist(), dtype=float)
+
+
+def differences(e: Any, env: dict[Any, Any], wrt: Any) -> np.ndarray:
+    """[i, j, k, l] = ∂F[k, l]/∂X[i, j] by central differences of SymPy's own values."""
+    shape = np.shape(env[wrt])
+    out = np.zeros(shape + np.shape(value(e, env)))
+    for idx in np.ndindex(shape):
+        unit = np.zeros(shape)
+        unit[idx] = 1.0
+        out[idx] = directional(e, env, wrt, unit)
+    return out
+
+
+def sympy_shape(e: Any) -> tuple[int, ...]:
+    return tuple(int(sp.sympify(d).subs(SIZES)) for d in e.shape)
+
+
+@pytest.mark.parametrize(("name", "build", "wrt"), LINEAR, ids=[c[0] for c in LINEAR])
+def test_linear_matrix_by_matrix_is_sympys_answer(
+    name: str, build: Callable[[], Any], wrt: Any
+) -> None:
+    e = build()
+    ours, theirs = ms.diff(e, wrt), e.diff(wrt)
+    assert sympy_shape(ours) == sympy_shape(theirs), name
+    env = sample(np.random.default_rng(abs(hash(name)) % 2**32), e, wrt)
+    got = array_value(ours, env)
+    np.testing.assert_allclose(got, array_value(theirs, env), rtol=1e-12, atol=1e-12)
+    want = differences(e, env, wrt)
+    np.testing.assert_allclose(got.reshape(want.shape), want, rtol=1e-6, atol=1e-7, err_msg=name)
+
+
+def test_matrix_by_matrix_in_sympys_own_form() -> None:
+    """The same SymPy objects as SymPy's own diff where it is right: the index order is
+    SymPy's, [i, j, k, l] = ∂F[k, l]/∂X[i, j], and the types are its array expressions."""
+    for e, wrt in ((A * X * B, X), (X.T, X), (X, X), (W * x, W), (X.I, X), (x.T * A, x)):
+        assert ms.diff(e, wrt) == e.diff(wrt), e
+    d = ms.diff(A * X * B, X)  # ∂(AXB)[k, l]/∂X[i, j] = A[k, i]·B[j, l]
+    assert isinstance(d, sp.tensor.array.expressions.PermuteDims)
+    env = sample(np.random.default_rng(5), A * X * B, X)
+    want = np.einsum("ki,jl->ijkl", env[A], env[B])
+    np.testing.assert_allclose(array_value(d, env), want, rtol=1e-12)
+
+
+@pytest.mark.parametrize(("name", "build", "wrt"), NONLINEAR, ids=[c[0] for c in NONLINEAR])
+def test_nonlinear_matrix_by_matrix_by_value(name: str, build: Callable[[], Any], wrt: Any) -> None:
+    e = build()
+    d = ms.diff(e, wrt)
+    assert sympy_shape(d) == sympy_shape(wrt) + sympy_shape(e), name
+    env = sample(np.random.default_rng(abs(hash(name)) % 2**32), e, wrt)
+    want = differences(e, env, wrt)
+    np.testing.assert_allclose(array_value(d, env), want, rtol=1e-5, atol=1e-6, err_msg=name)
+
+
+def test_matrix_not_depending_on_the_variable() -> None:
+    """SymPy 1.14 leaves d(A²)/dX unevaluated; here it is the zero array of its shape."""
+    d = ms.diff(A * A, X)
+    assert isinstance(d, sp.tensor.array.expressions.ZeroArray) and d.shape == (n, n, n, n)
+    assert isinstance((A * A).diff(X), sp.Derivative)
+
+
+def test_sympy_own_array_derivative_is_wrong_where_this_is_right() -> None:
+    """SymPy 1.14 drops the det(X)·X⁻ᵀ ⊗ X⁻¹ term of d(det(X) X⁻¹)/dX."""
+    e = sp.Determinant(X) * X.I
+    env = sample(np.random.default_rng(2), e, X)
+    want = differences(e, env, X)
+    np.testing.assert_allclose(array_value(ms.diff(e, X), env), want, rtol=1e-5, atol=1e-6)
+    assert not np.allclose(array_value(e.diff(X), env), want, rtol=1e-3, atol=1e-3)
 
 
 def test_import_matdiff_does_not_import_sympy() -> None:

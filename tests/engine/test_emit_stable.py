@@ -172,7 +172,7 @@ GAUSS = """\
 x : vector(n); mu : vector(n); S : matrix(n, n) spd
 f = -0.5*(x - mu)'*inv(S)*(x - mu) - 0.5*logdet(S)
 """
-TRACE = "X : matrix(n, n); A : matrix(n, n)\nf = tr(inv(X)*A*X) + log(det(X))\n"
+TRACE = "X : matrix(n, n); A : matrix(n, n)\nf = tr(inv(X)*A*inv(X)) + log(det(X))\n"
 
 
 @pytest.mark.parametrize(("document", "wrt"), [(GAUSS, "S"), (TRACE, "X")])

@@ -8,10 +8,12 @@
 // message, hovers `loss` and reads the derivative, applies "Insert gradient of loss by W",
 // saves, opens "Show derivative of … by …" and checks that the panel typesets the gradient,
 // the numerator layout and the steps with the bundled KaTeX (and that a copy link copies),
-// checks the matdiff block of a Python file and the %%matdiff cell of a notebook,
-// and hands the hover text, the saved file and the panel's NumPy line to e2e/check.py, which
-// checks them by value with the matdiff package.  Screenshots of the hover and the code action go to
-// images/ (the extension README shows them).  Every wait is bounded; any failure exits 1.
+// checks the matdiff block of a Python file and the %%matdiff cell of a notebook, opens
+// least_squares.py (annotated NumPy functions), waits for the shape error's squiggle and hovers
+// `loss` for its gradients, and hands the hover texts, the saved file and the panel's NumPy line
+// to e2e/check.py, which checks them by value with the matdiff package (the NumPy function's
+// gradients against finite differences of the function itself).  Screenshots of the hovers and
+// the code action go to images/ (the READMEs show them).  Every wait is bounded; any failure exits 1.
 import { execFileSync, spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as net from "node:net";
@@ -87,20 +89,41 @@ async function editorLines(page) {
   return out.sort((a, b) => a.top - b.top).map((l) => l.element);
 }
 
-/** A screenshot of the editor's top-left corner together with a widget, padded. */
-async function shot(page, widget, file) {
+/** A screenshot of the editor's top-left corner together with a widget, padded; with `lines`
+ *  (editor lines), of the widget and those lines instead. */
+async function shot(page, widget, file, lines = []) {
   const editor = await page.locator(".monaco-editor .view-lines").first().boundingBox();
   const box = await widget.boundingBox();
   if (!editor || !box) {
     fail(`nothing to screenshot for ${file}`);
   }
-  const x = Math.max(0, editor.x - 56);
-  const y = Math.max(0, Math.min(editor.y, box.y) - 3);
+  const boxes = (await Promise.all(lines.map((l) => l.boundingBox()))).filter(Boolean);
+  const top = boxes.length ? Math.min(...boxes.map((b) => b.y)) : editor.y;
+  const low = boxes.length ? Math.max(...boxes.map((b) => b.y + b.height)) : editor.y + 90;
+  const x = Math.max(0, (boxes.length ? Math.min(...boxes.map((b) => b.x)) : editor.x) - 56);
+  const y = Math.max(0, Math.min(top, box.y) - 3);
   const right = Math.max(box.x + box.width, editor.x + 520) + 12;
-  const bottom = Math.max(box.y + box.height, editor.y + 90) + 12;
+  const bottom = Math.max(box.y + box.height, low) + 12;
   fs.mkdirSync(IMAGES, { recursive: true });
   await page.screenshot({ path: path.join(IMAGES, file), clip: { x, y, width: right - x, height: bottom - y } });
   log(`screenshot images/${file}`);
+}
+
+/** Hover `target` until `widget` shows `text`: up to three tries of 8 s (a hover over a
+ *  small squiggle in a notebook cell did not always open on the first move). */
+async function hoverUntil(page, target, widget, text) {
+  for (let attempt = 1; ; attempt += 1) {
+    await page.mouse.move(5, 500);
+    await target.hover({ force: true });
+    try {
+      await widget.filter({ hasText: text }).waitFor({ timeout: 8_000 });
+      return;
+    } catch (error) {
+      if (attempt === 3) {
+        throw error;
+      }
+    }
+  }
 }
 
 async function main() {
@@ -111,6 +134,7 @@ async function main() {
   }
   const document = run(PYTHON, [path.join(HERE, "check.py"), "--document"]);
   const mismatch = run(PYTHON, [path.join(HERE, "check.py"), "--mismatch"]);
+  const functionMismatch = run(PYTHON, [path.join(HERE, "check.py"), "--function-mismatch"]);
 
   const codeServer = run("bash", [path.join(HERE, "install-code-server.sh")]).trim().split("\n").pop();
   log(`code-server: ${codeServer}`);
@@ -128,6 +152,8 @@ async function main() {
     path.join(work, "model.py"),
     "import os  # ∂ ⊗ ᵀ\n\n# matdiff: W : matrix(m, n); x : vector(n)\n# matdiff: bad = W*W\nSEP = os.sep\n",
   );
+  // Annotated NumPy functions (LANGUAGE.md §10): `bad` has a shape error, `loss` a gradient.
+  fs.copyFileSync(path.join(HERE, "least_squares.py"), path.join(work, "least_squares.py"));
   // A Jupyter notebook with a %%matdiff cell (a mismatch on its third line) and a Python cell.
   const cell = (source) => ({ cell_type: "code", execution_count: null, metadata: {}, outputs: [], source });
   fs.writeFileSync(
@@ -330,19 +356,52 @@ async function main() {
     log("the Python file's matdiff block is checked");
 
     // A %%matdiff cell of a notebook is served too (VS Code sends cells as text documents).
-    await page.keyboard.press("Control+P");
-    await quickInput.waitFor({ timeout: 10_000 });
-    await quickInput.fill("demo.ipynb");
-    await page.locator(".quick-input-list .monaco-list-row").first().waitFor({ timeout: 10_000 });
-    await page.keyboard.press("Enter");
+    // (From the explorer: after the hover above, Ctrl+P here did not always reach Quick Open.)
+    await page.keyboard.press("Escape");
+    await page.mouse.move(5, 500);
+    await page.locator(".explorer-folders-view .monaco-list-row", { hasText: "demo.ipynb" }).click();
     const cellSquiggle = page.locator(".notebook-editor .cell-editor-container .squiggly-error").first();
     await cellSquiggle.waitFor({ timeout: 60_000 });
-    await cellSquiggle.hover({ force: true });
     const cellMessage = "cannot multiply A (m×n) by A (m×n): inner dimensions n and m differ";
-    await hoverWidget.filter({ hasText: cellMessage }).waitFor({ timeout: 15_000 });
+    await hoverUntil(page, cellSquiggle, hoverWidget, cellMessage);
     log("the notebook's %%matdiff cell is checked");
 
-    const checked = run(PYTHON, [path.join(HERE, "check.py"), path.join(tmp, "hover.txt"), file, path.join(tmp, "panel.txt")]);
+    // An annotated NumPy function is read as it is written: the shape error of `bad` is a
+    // squiggle at its `@`, and a hover on `loss` shows its gradient by each array parameter.
+    // (The derivative panel is closed first, so that the editor has the window's width.)
+    await page.keyboard.press("Escape");
+    await page.mouse.move(5, 500);
+    await hoverWidget.waitFor({ state: "hidden", timeout: 10_000 }).catch(() => undefined);
+    await page.locator(".tab", { hasText: "matdiff: loss by W" }).locator(".codicon-close").click();
+    await page.locator(".explorer-folders-view .monaco-list-row", { hasText: "least_squares.py" }).click();
+    const fnEditor = page.locator(".monaco-editor", { has: page.locator(".view-lines", { hasText: "def loss" }) }).first();
+    await fnEditor.waitFor({ timeout: 10_000 });
+    const fnSquiggle = fnEditor.locator(".squiggly-error").first();
+    await fnSquiggle.waitFor({ timeout: 30_000 });
+    await hoverUntil(page, fnSquiggle, hoverWidget, functionMismatch);
+    log(`NumPy function's squiggle message: ${functionMismatch}`);
+    await page.keyboard.press("Escape");
+    await page.mouse.move(5, 500);
+    await hoverWidget.waitFor({ state: "hidden", timeout: 10_000 }).catch(() => undefined);
+    // (Lines found by their text: the DOM order of an editor's lines is not their order.)
+    const defLine = fnEditor.locator(".view-line", { hasText: /^def\sloss\(/ }).first();
+    const lastLine = fnEditor.locator(".view-line", { hasText: /^\s*return\snp\.sum\(A\s@\sy\)$/ }).first();
+    await defLine.locator("span span", { hasText: /^loss$/ }).first().hover();
+    await hoverWidget.filter({ hasText: "read by matdiff" }).waitFor({ timeout: 30_000 });
+    const fnHover = await hoverWidget.innerText();
+    fs.writeFileSync(path.join(tmp, "python-hover.txt"), fnHover);
+    if (!fnHover.includes("∇_W loss") || !fnHover.includes("np.outer(W @ x + b, x)")) {
+      fail(`the hover on loss does not show its gradient by W:\n${fnHover}`);
+    }
+    log("NumPy function's gradient hover read");
+    const fnHoverBox = page.locator(".monaco-hover:not(.hidden)").first();
+    await fnHoverBox.evaluate((e) => Promise.all(e.getAnimations({ subtree: true }).map((a) => a.finished)));
+    await shot(page, fnHoverBox, "python-hover.png", [defLine, lastLine]);
+    await page.keyboard.press("Escape");
+    await page.mouse.move(5, 500);
+
+    const checked = run(PYTHON, [path.join(HERE, "check.py"), path.join(tmp, "hover.txt"), file, path.join(tmp, "panel.txt"),
+      path.join(tmp, "python-hover.txt")]);
     process.stdout.write(checked);
     log("PASSED");
   } catch (error) {

@@ -312,7 +312,9 @@ def _mul(factors: tuple[Expr, ...]) -> Expr:
     chain: list[Expr] = []
     for f in factors:
         items: tuple[Expr, ...] = (f,)
-        if isinstance(f, Prod):
+        # a 1×1 chain (``bᵀx``) stays one scalar: spliced into the chain, its factors could
+        # join a neighbour's run (aᵀ·(bᵀx)·y read as (aᵀbᵀx)·y)
+        if isinstance(f, Prod) and not (f.is_scalar and f.chain):
             coef *= f.coef
             items = f.factors
         for g in items:

@@ -179,7 +179,11 @@ class Num(Expr):
 
     def _make_key(self) -> str:
         # ordered by value first; the exact fraction keeps the key injective
-        return f"!{float(self.value):+.6e}:{self.value}"
+        try:
+            approx = f"{float(self.value):+.6e}"
+        except OverflowError:  # past 1e308: ordered as ±inf, still exact after the colon
+            approx = "+inf" if self.value > 0 else "-inf"
+        return f"!{approx}:{self.value}"
 
 
 def num(value: int | float | Fraction | str) -> Num:

@@ -377,7 +377,12 @@ class Printer:
             if s.name == "dsl":
                 return f"{self.wrap(a, POST)}^{e.k}", POW
             k = str(e.k)
-            return self.base(a) + (k.translate(_SUP) if s.name == "text" else f"^{{{k}}}"), POST
+            if isinstance(a, E.Unary) and a.op == "inv":  # (X⁻¹)ᵏ = X⁻ᵏ
+                a, k = a.arg, f"-{k}"
+            base = self.base(a)
+            if s.name == "text" and base[-1:] in _MARKS:  # (Xᵀ)², never Xᵀ²
+                base = f"({base})"
+            return base + (k.translate(_SUP) if s.name == "text" else f"^{{{k}}}"), POST
         if op == "det" and s.name != "dsl":
             return (f"|{self(a)}|" if s.name == "text" else f"\\left|{self(a)}\\right|"), ATOM
         if op in ("norm2", "norm1") and s.name != "dsl":

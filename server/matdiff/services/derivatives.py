@@ -252,7 +252,7 @@ def derivation(
         raise MatdiffError(f"'{of}' is nested too deeply to differentiate") from None
     if result.size > MAX_NODES:
         raise MatdiffError(
-            f"the derivative of '{of}' by '{wrt}' is too large to be useful ({result.size} nodes)"
+            f"the derivative is too large to show: '{of}' by '{wrt}' has {result.size:,} nodes"
         )
     return Derivation(of, wrt, kind, f, x, result, model)
 
