@@ -4,6 +4,7 @@ and Kronecker products (normalising as they build), and the memoised ``symmetric
 
 from __future__ import annotations
 
+import weakref
 from fractions import Fraction
 
 from matdiff.engine.memo import Memo
@@ -115,9 +116,11 @@ def term_order(e: Expr) -> tuple[int, int, str]:
 
 def add(*terms: Expr) -> Expr:
     """The sum of ``terms`` (all of one shape), with like terms merged (remembered)."""
-    got = _ADD.get(terms)
+    ref = _ADD.get(terms)
+    got = ref() if ref is not None else None
     if got is None:
-        got = _ADD.put(terms, _add(terms))
+        got = _add(terms)
+        _ADD.put(terms, weakref.ref(got))
     return got
 
 
@@ -292,17 +295,20 @@ def prod_of(coef: Fraction, factors: tuple[Expr, ...]) -> Expr:
 
 
 # Sums and products by their (interned) operands: the simplifier's search asks for the same
-# often.  Bounded like the other memos (``memo.py``), cleared with the interned nodes.
-_MUL: Memo[tuple[Expr, ...], Expr] = Memo("engine.products", 20_000)
-_ADD: Memo[tuple[Expr, ...], Expr] = Memo("engine.sums", 20_000)
+# often.  Bounded like the other memos (``memo.py``), cleared with the interned nodes; the
+# result is held weakly, so that a memo keeps no node alive that nothing else uses.
+_MUL: Memo[tuple[Expr, ...], weakref.ref[Expr]] = Memo("engine.products", 20_000)
+_ADD: Memo[tuple[Expr, ...], weakref.ref[Expr]] = Memo("engine.sums", 20_000)
 
 
 def mul(*factors: Expr) -> Expr:
     """The product of ``factors`` in order; scalars (1×1) scale, the rest multiply.
     Remembered by its (interned) factors: the simplifier's search asks for the same often."""
-    got = _MUL.get(factors)
+    ref = _MUL.get(factors)
+    got = ref() if ref is not None else None
     if got is None:
-        got = _MUL.put(factors, _mul(factors))
+        got = _mul(factors)
+        _MUL.put(factors, weakref.ref(got))
     return got
 
 
