@@ -19,6 +19,7 @@ from matdiff.derivatives import Derivation, derivation
 from matdiff.engine import expr as E
 from matdiff.engine.numpy_emit import statements
 from matdiff.engine.printer import to_text
+from matdiff.engine.pynames import python_name
 from matdiff.engine.shape import Shape
 
 IMPORTS = {
@@ -60,8 +61,9 @@ def gradient_function(model: DocumentModel, of: str, wrt: list[str], backend: st
     outputs: list[E.Expr] = ([f] if value else []) + [d.result for d in ds]
     lines, codes = statements(outputs, backend)
     params = _parameters(model, outputs, "\n".join([*lines, *codes]), backend)
-    suffix = "_".join(wrt) if len(wrt) == 1 else ""
-    name = (f"{of}_and_grad" if value else f"grad_{of}") + (f"_{suffix}" if suffix else "")
+    suffix = "_".join(map(python_name, wrt)) if len(wrt) == 1 else ""
+    of_py = python_name(of)
+    name = (f"{of_py}_and_grad" if value else f"grad_{of_py}") + (f"_{suffix}" if suffix else "")
     returns = [_hint(o.shape, backend) for o in outputs]
     ret = returns[0] if len(returns) == 1 else f"tuple[{', '.join(returns)}]"
     signature = ", ".join(f"{_py(p)}: {hint}" for p, hint in params)
@@ -75,6 +77,7 @@ def gradient_function(model: DocumentModel, of: str, wrt: list[str], backend: st
 
 
 def _py(name: str) -> str:
+    name = python_name(name)
     return f"{name}_" if keyword.iskeyword(name) else name
 
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from matdiff.engine import expr as E
 from matdiff.engine.printer import DSL, coef_text
+from matdiff.engine.pynames import python_name
 from matdiff.engine.shape import Dim, Shape
 
 
@@ -163,9 +164,9 @@ class _Emitter:
 
     def emit(self, e: E.Expr) -> str:
         if isinstance(e, E.Var):
-            return e.name
+            return python_name(e.name)
         if isinstance(e, E.Differential):
-            return "d" + e.var.name
+            return "d" + python_name(e.var.name)
         if isinstance(e, E.Num):
             text = coef_text(e.value, DSL)
             return (

@@ -28,6 +28,7 @@ from __future__ import annotations
 import itertools
 import re
 
+from matdiff.base import names
 from matdiff.base.spans import Span
 from matdiff.syntax import ast
 
@@ -35,7 +36,7 @@ from matdiff.syntax import ast
 # a character no terminal matches is seen, and rejected, rather than skipped).  Split by
 # it, a text is whitespace, token, whitespace, …, token, whitespace.
 _TOKEN = re.compile(
-    r"([A-Za-z_][A-Za-z0-9_]*"
+    rf"({names.PATTERN}"
     r"|(?:\d+(?:\.\d+)?|\.\d+)(?:[eE][+-]?\d+)?"
     r"|\.[*/^T]|⁻¹|[-+*@/∘⊙⊗×·^'ᵀ(),:=]|[^ \t\f\r])"
 )
@@ -105,6 +106,10 @@ def _tokenize(text: str) -> _Tokens:
         or ("a" if t[0] in _NAME_START else "0" if len(t) > 1 or t.isdecimal() else "?")
         for t in texts
     ]
+    if not text.isascii():  # a name may start with any letter, and is stored in NFC
+        for k, t in enumerate(texts):
+            if not t.isascii() and names.NAME.fullmatch(t):
+                kinds[k], texts[k] = "a", names.normal(t)
     kinds.append("$")
     bounds = list(itertools.accumulate(map(len, parts)))  # each token's start and end
     return kinds, texts, bounds[0:-1:2], bounds[1::2]

@@ -20,6 +20,7 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from matdiff.base import names
 from matdiff.base.diagnostics import Diagnostic
 from matdiff.base.lazy import LazyModule
 from matdiff.base.lru import Lru
@@ -41,12 +42,13 @@ _OPS = {
 _BINARY = frozenset(_OPS)
 _OPERAND_END = frozenset({"NAME", "NUMBER", "RPAR", "QUOTE", "DOTT", "SUPT", "SUPINV"})
 _OPERAND_START = frozenset({"NAME", "NUMBER", "LPAR"})
+_N = names.PATTERN
 _NEW_STATEMENT = re.compile(
-    r"[ \t\f\r]*(const\b|[A-Za-z_]\w*[ \t]*"
-    r"(=(?!=)|:|,[ \t]*[A-Za-z_]\w*[ \t]*(,[ \t]*[A-Za-z_]\w*[ \t]*)*:))"
+    rf"[ \t\f\r]*(const\b|{_N}[ \t]*"
+    rf"(=(?!=)|:|,[ \t]*{_N}[ \t]*(,[ \t]*{_N}[ \t]*)*:))"
 )
-_DEFINES = re.compile(r"\s*([A-Za-z_]\w*)\s*=")
-_DECLARES = re.compile(r"\s*(?:const\s+)?([A-Za-z_]\w*(?:\s*,\s*[A-Za-z_]\w*)*)\s*:")
+_DEFINES = re.compile(rf"\s*({_N})\s*=")
+_DECLARES = re.compile(rf"\s*(?:const\s+)?({_N}(?:\s*,\s*{_N})*)\s*:")
 _SPECIAL = re.compile(r"[#();\n]")
 
 
@@ -227,16 +229,16 @@ def parse_statement(chunk: Chunk, index: LineIndex) -> tuple[ast.Statement, Diag
 
 def _broken(chunk: Chunk, frame: int) -> ast.Broken:
     span = Span(0, len(chunk.text), frame)
-    names: list[ast.Name] = []
+    found: list[ast.Name] = []
     is_declaration = False
     if m := _DEFINES.match(chunk.text):
-        names.append(ast.Name(Span(m.start(1), m.end(1), frame), m.group(1)))
+        found.append(ast.Name(Span(m.start(1), m.end(1), frame), names.normal(m.group(1))))
     elif m := _DECLARES.match(chunk.text):
         is_declaration = True
-        for n in re.finditer(r"[A-Za-z_]\w*", m.group(1)):
+        for n in names.NAME.finditer(m.group(1)):
             s = m.start(1) + n.start()
-            names.append(ast.Name(Span(s, s + len(n.group()), frame), n.group()))
-    return ast.Broken(span, tuple(names), is_declaration)
+            found.append(ast.Name(Span(s, s + len(n.group()), frame), names.normal(n.group())))
+    return ast.Broken(span, tuple(found), is_declaration)
 
 
 # ---------------------------------------------------------------- lark tree → syntax tree
@@ -255,7 +257,7 @@ class _Builder:
         return Span(node.meta.start_pos, node.meta.end_pos, self.frame)
 
     def name(self, token: lark.Token) -> ast.Name:
-        return ast.Name(self.span(token), str(token))
+        return ast.Name(self.span(token), names.normal(str(token)))
 
     def statement(self, tree: lark.Tree[lark.Token]) -> ast.Statement:
         if tree.data == "definition":
@@ -293,7 +295,7 @@ class _Builder:
                 return ast.Number(span, str(kids[0]))
             case "name":
                 assert isinstance(kids[0], lark.Token)
-                return ast.Name(span, str(kids[0]))
+                return ast.Name(span, names.normal(str(kids[0])))
             case "call":
                 func, args = kids
                 assert isinstance(func, lark.Token)
