@@ -91,7 +91,7 @@ def _parameters(
             if isinstance(n, E.Var) and "dim" not in n.props:
                 used.add(n.name)
     out: list[tuple[str, str]] = []
-    for sym in model.variables:
+    for sym in [*model.variables, *model.definitions]:  # definitions: held intermediates
         if sym.name in used and sym.shape is not None:
             out.append((sym.name, _hint(sym.shape, backend)))
     for dim in model.dimensions:

@@ -738,9 +738,14 @@ class _Analyzer:
         sym = self.symbols.get(node.id)
         if sym is None:
             return self.name(node)
+        if sym.kind == "definition":  # by an intermediate, held as a variable (§9)
+            shape = self.name(node)
+            if shape is not None:
+                self.pending[node.span] = shape
+            return shape
         if sym.kind != "variable":
             self.error(node.span, f"'{node.id}' is a {sym.kind}; differentiate by a declared "
-                       "variable", "wrt")  # fmt: skip
+                       "variable or a definition", "wrt")  # fmt: skip
             return None
         if sym.const:
             self.error(node.span, f"'{node.id}' is declared const and cannot be a variable of "

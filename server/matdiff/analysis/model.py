@@ -122,6 +122,19 @@ class DocumentModel:
     def variables(self) -> list[Symbol]:
         return sorted((s for s in self.symbols.values() if s.kind == "variable"), key=self.position)
 
+    def intermediates(self, name: str) -> list[Symbol]:
+        """The definitions that definition ``name`` names (its intermediates, in document
+        order): it may be differentiated by each, held as an independent variable."""
+        sym = self.symbols.get(name)
+        if sym is None or sym.kind != "definition" or sym.value is None:
+            return []
+        out: dict[str, Symbol] = {}
+        for node in ast.walk(sym.value):
+            dep = self.symbols.get(node.id) if isinstance(node, ast.Name) else None
+            if dep is not None and dep.kind == "definition" and dep.name != name:
+                out.setdefault(dep.name, dep)
+        return sorted(out.values(), key=self.position)
+
     def depends_on(self, name: str) -> list[Symbol]:
         """The non-const variables that definition ``name`` depends on, through definitions."""
         seen: set[str] = set()

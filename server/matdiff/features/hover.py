@@ -66,6 +66,8 @@ def definition_hover(snap: Snapshot, name: str) -> list[str]:
     variables = snap.model.depends_on(name)
     for k, var in enumerate(variables):
         blocks.extend(_by_variable(snap, name, var.name, with_steps=k == 0))
+    for dep in snap.model.intermediates(name):  # by an intermediate, held as a variable
+        blocks.extend(_by_variable(snap, name, dep.name, with_steps=False))
     if len(variables) > 1 and snap.settings.steps_on_hover:
         blocks.append(
             f"_Steps are shown for {variables[0].name}; for the others use the code action "
