@@ -133,6 +133,9 @@ VALID = [
     # Unicode names (NFC): letters of any script, subscript digits, combining marks
     "f = é", "λ : scalar", "Σ, μ : matrix(n, n) spd", "f = λ*Aᵀ", "f = W₁*x",
     "f = σ(W₁*x)ᵀ", "f = x₁⁻¹", "f = θ'", "f = _λ2", "f = 日本 + x", "f = e\u0301 + 1",
+    # declared functions: a type inside a type
+    "l : function(vector(m))", "L : function(matrix(m, k))", "σ, τ : elementwise",
+    "x : f(g(h(1)), n, a(b, c))", "x : f(g())", "x : f(g( ) )", "x : f(g(m)) a, b,",
     "x : matrix(μ, ν)", "f = ٣ * ν", "θ = Σ⁻¹ᵀ",
 ]  # fmt: skip
 
@@ -151,6 +154,8 @@ INVALID = [
     "x y : scalar", "x : 2", "x : matrix(-1)", "x : matrix(m+n)", "x : matrix(m)'",
     "x : scalar = 1", "f : x = y", "(f) = x", "f(x) = x", "2 = x", "# c", "x : scalar 2",
     "const", "const x", "x, y", "x, y =", "f = x,", "f = ,",
+    "x : f(g(", "x : f((m))", "x : f(g(m) spd", "x : f(1(m))", "x : f(g(m)(n))",
+    "x : f(g h)",
 ]  # fmt: skip
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass, field
 
-from matdiff.analysis.model import DocumentModel, Symbol, SymbolKind
+from matdiff.analysis.model import DocumentModel, Symbol, SymbolKind, find_declared
 from matdiff.base import language
 from matdiff.base.diagnostics import Diagnostic, Related
 from matdiff.base.lru import Lru
@@ -274,6 +274,9 @@ class _Analyzer:
         return False
 
     def declaration(self, decl: ast.Declaration) -> None:
+        if decl.type.kind.id in ("elementwise", "function"):
+            self.function_declaration(decl)
+            return
         shape = self.type_shape(decl.type)
         props = self.properties(decl, shape)
         for name in decl.names:
@@ -282,6 +285,63 @@ class _Analyzer:
                     name.id, "variable", name.span, decl.span, shape,
                     frozenset(props), decl.const,
                 )  # fmt: skip
+
+    def function_declaration(self, decl: ast.Declaration) -> None:
+        """``σ : elementwise``, ``l : function(vector(m))``: LANGUAGE.md §9."""
+        spec = decl.type
+        argument: Shape | None = None
+        if spec.kind.id == "elementwise":
+            if spec.dims is not None:
+                self.error(spec.span, "elementwise takes no sizes: σ : elementwise", "declaration")
+                return
+        else:
+            inner = spec.dims[0] if spec.dims is not None and len(spec.dims) == 1 else None
+            if not isinstance(inner, ast.TypeSpec) or inner.kind.id not in language.TYPES:
+                self.error(spec.span, "function takes the type of its argument: "
+                           "function(vector(n)), function(matrix(m, n)) or function(scalar)",
+                           "declaration")  # fmt: skip
+                return
+            argument = self.type_shape(inner)
+            if argument is None:
+                return
+        for p in decl.properties:
+            self.error(p.span, f"a function has no properties ('{p.id}')", "declaration")
+        props = frozenset({"elementwise"} if argument is None else ())
+        for name in decl.names:
+            if self.check_new_name(name, "declared"):
+                self.symbols[name.id] = Symbol(name.id, "function", name.span, decl.span,
+                                               None, props, argument=argument)  # fmt: skip
+
+    def declared_function(self, name: str) -> tuple[Symbol, int] | None:
+        """The declared function ``name`` calls, and its order: 0 for σ and l themselves,
+        1 for d_σ and grad_l, 2 for d_d_σ and hess_l."""
+        return find_declared(self.symbols.get, name)
+
+    def declared_call(self, node: ast.Call, sym: Symbol, order: int) -> Shape | None:
+        name = node.func.id
+        if len(node.args) != 1:
+            for arg in node.args:
+                self.expr(arg)
+            self.error(node.span, f"{name} takes 1 argument, got {len(node.args)}", "arity")
+            return None
+        arg = node.args[0]
+        x = self.expr(arg)
+        if x is None:
+            return None
+        x = self.resolve(x)
+        if sym.argument is None:  # element-wise: any shape
+            return x
+        if not self.unify_shapes(x, sym.argument):
+            self.shape_error(arg.span, f"{name} takes a {sym.argument} argument "
+                             f"({sym.name} : function({_type_words(sym.argument)})); "
+                             f"{self.show(arg, x)} is not", arg)  # fmt: skip
+            return None
+        x = self.resolve(x)
+        if order == 0:
+            return SCALAR
+        if order == 1:
+            return x
+        return SCALAR if x.is_scalar else Shape(x.size, x.size)
 
     def type_shape(self, spec: ast.TypeSpec) -> Shape | None:
         kind = spec.kind.id
@@ -302,6 +362,10 @@ class _Analyzer:
             return None
         out: list[Dim | None] = []
         for d in dims:  # matrix(n, n) with a bad n: one diagnostic
+            if isinstance(d, ast.TypeSpec):
+                self.error(d.span, "a dimension is a positive integer or a name, not a type",
+                           "declaration")  # fmt: skip
+                return None
             same = [o for o, e in zip(out, dims, strict=False) if e == d]
             out.append(same[0] if same else self.dimension(d))
         if any(d is None for d in out):
@@ -580,6 +644,9 @@ class _Analyzer:
     def call(self, node: ast.Call) -> Shape | None:
         name = node.func.id
         fn = language.FUNCTIONS.get(name)
+        declared = self.declared_function(name) if fn is None else None
+        if declared is not None:
+            return self.declared_call(node, *declared)
         if fn is None:
             sym = self.symbols.get(name)
             if sym is not None:
@@ -753,6 +820,14 @@ class _Analyzer:
             return None
         self.pending[node.span] = sym.shape if sym.shape else SCALAR
         return sym.shape
+
+
+def _type_words(shape: Shape) -> str:
+    if shape.is_scalar:
+        return "scalar"
+    if shape.is_column:
+        return f"vector({shape.rows})"
+    return f"matrix({shape.rows}, {shape.cols})"
 
 
 def _integer_literal(node: ast.Expr) -> int | None:

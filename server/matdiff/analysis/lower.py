@@ -11,8 +11,9 @@ from fractions import Fraction
 from typing import Literal
 
 from matdiff.analysis.analyze import integer_literal
-from matdiff.analysis.model import DocumentModel, Symbol
+from matdiff.analysis.model import DocumentModel, Symbol, find_declared
 from matdiff.base import language
+from matdiff.engine import declared
 from matdiff.engine import expr as E
 from matdiff.engine.expr import EngineError
 from matdiff.engine.shape import SCALAR, Dim, Shape
@@ -170,6 +171,12 @@ class Lowering:
         if name in language.DERIVATIVES:
             return self.derivative(node, name)
         args = [self.expr(a) for a in node.args]
+        found = None if name in language.FUNCTIONS else find_declared(self.model.symbols.get, name)
+        if found is not None:  # σ(X), d_σ(X); l(y), grad_l(y), hess_l(y)
+            sym, order = found
+            if sym.argument is None:
+                return E.elementwise("d_" * order + sym.name, args[0])
+            return declared.apply(sym.name, order, args[0])
         if name in language.ELEMENTWISE:
             return E.elementwise(name, args[0])
         if name == "kron":

@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from matdiff.engine import declared
 from matdiff.engine import expr as E
 
 Array = NDArray[np.float64]
@@ -113,7 +114,10 @@ def evaluate(e: E.Expr, env: Mapping[str, Any]) -> Array:
             if n.fn == "pow":
                 assert n.param is not None
                 return go(n.arg) ** go(n.param)[0, 0]
-            return _FN[n.fn](go(n.arg))
+            fn = _FN.get(n.fn)
+            if fn is None:  # a declared function: the caller's, or a stand-in
+                return declared.elementwise_value(n.fn, go(n.arg), env)
+            return fn(go(n.arg))
         if isinstance(n, E.Unary):
             return _unary(n, go(n.arg))
         if isinstance(n, E.Derivative):
@@ -123,6 +127,8 @@ def evaluate(e: E.Expr, env: Mapping[str, Any]) -> Array:
         raise AssertionError(type(n))
 
     def _unary(n: E.Unary, a: Array) -> Any:
+        if declared.is_declared_op(n.op):
+            return declared.scalar_function_value(n.op, a, env)
         match n.op:
             case "tr":
                 return np.trace(a)

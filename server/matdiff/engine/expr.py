@@ -1019,7 +1019,8 @@ def rebuild(e: Expr, kids: tuple[Expr, ...]) -> Expr:
             return matpow(kids[0], e.k)
         if e.op == "unvec":
             return unvec(kids[0], e.shape)
-        return _UNARY_BUILD[e.op](kids[0])
+        build = _UNARY_BUILD.get(e.op)  # none: a declared function (engine.declared)
+        return build(kids[0]) if build else unary(e.op, kids[0], e.shape)
     if isinstance(e, Derivative):
         return derivative_of(kids[0], e.var)
     raise AssertionError(f"leaf {type(e).__name__} has no children")

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 
+from matdiff.engine import declared
 from matdiff.engine import expr as E
 from matdiff.engine.printer import DSL, coef_text
 from matdiff.engine.pynames import python_name
@@ -197,6 +198,8 @@ class _Emitter:
             if e.fn == "pow":
                 assert e.param is not None
                 return f"{self.atom(e.arg)} ** {self.atom(e.param)}"
+            if e.fn not in self.b.fn:  # a declared function: the caller supplies it
+                return f"{python_name(e.fn)}({self(e.arg)})"
             return self.b.fn[e.fn].format(self(e.arg))
         if isinstance(e, E.Unary):
             return self.unary(e)
@@ -251,6 +254,8 @@ class _Emitter:
 
     def unary(self, e: E.Unary) -> str:
         a = self(e.arg)  # emitted once: a second self(e.arg) would lose its := binding
+        if declared.is_declared_op(e.op):  # grad_l(y): the caller supplies it
+            return f"{python_name(declared.dsl_name(e.op))}({a})"
         op = self.b.op
         match e.op:
             case "adj":

@@ -128,7 +128,9 @@ def completion(snap: Snapshot, position: types.Position) -> types.CompletionList
         if call is not None and call[0] in ("vector", "matrix"):
             items = _dimensions(snap)
         elif not rest.strip() or _PARTIAL.fullmatch(rest):
-            items = _keywords(language.TYPES, types.CompletionItemKind.Class)
+            items = _keywords(
+                (*language.TYPES, *language.FUNCTION_TYPES), types.CompletionItemKind.Class
+            )
         else:
             items = _keywords(language.PROPERTIES, types.CompletionItemKind.Keyword)
     elif _DEFINITION.match(prefix):

@@ -132,10 +132,33 @@ def _declaration(tokens: _Tokens, frame: int) -> ast.Declaration:
             raise _RejectError
         return ast.Name(_new(Span, (starts[i], ends[i], frame)), texts[i])
 
-    def dim(i: int) -> ast.Name | ast.Number:  # dim: NAME | NUMBER
+    def dim(i: int) -> tuple[ast.Name | ast.Number | ast.TypeSpec, int]:
+        """``dim: NAME | NUMBER | NAME dims`` at token i: the node and its last token."""
         if kinds[i] == "0":
-            return ast.Number(_new(Span, (starts[i], ends[i], frame)), texts[i])
-        return name(i)
+            return ast.Number(_new(Span, (starts[i], ends[i], frame)), texts[i]), i
+        if kinds[i] == "a" and kinds[i + 1] == "(":
+            return type_spec(i)
+        return name(i), i
+
+    def type_spec(i: int) -> tuple[ast.TypeSpec, int]:
+        """``NAME [dims]`` at token i, ``dims: "(" [dim ("," dim)*] ")"``."""
+        first = i
+        kind = name(i)
+        dims: list[ast.Name | ast.Number | ast.TypeSpec] | None = None
+        if kinds[i + 1] == "(":
+            dims = []
+            i += 2
+            if kinds[i] != ")":
+                node, i = dim(i)
+                dims.append(node)
+                while kinds[i + 1] == ",":
+                    node, i = dim(i + 2)
+                    dims.append(node)
+                i += 1
+                if kinds[i] != ")":
+                    raise _RejectError
+        span = _new(Span, (starts[first], ends[i], frame))
+        return ast.TypeSpec(span, kind, None if dims is None else tuple(dims)), i
 
     const = kinds[0] == "a" and texts[0] == "const"
     i = 1 if const else 0
@@ -145,23 +168,7 @@ def _declaration(tokens: _Tokens, frame: int) -> ast.Declaration:
         names.append(name(i))
     if kinds[i + 1] != ":":
         raise _RejectError
-    i += 2
-    kind = name(i)
-    first = i
-    dims: list[ast.Name | ast.Number] | None = None
-    if kinds[i + 1] == "(":  # dims: "(" [dim ("," dim)*] ")"
-        dims = []
-        i += 2
-        if kinds[i] != ")":
-            dims.append(dim(i))
-            while kinds[i + 1] == ",":
-                i += 2
-                dims.append(dim(i))
-            i += 1
-            if kinds[i] != ")":
-                raise _RejectError
-    span = _new(Span, (starts[first], ends[i], frame))
-    type_spec = ast.TypeSpec(span, kind, None if dims is None else tuple(dims))
+    spec, i = type_spec(i + 2)
     properties: list[ast.Name] = []  # properties: (NAME ","?)*
     i += 1
     while kinds[i] == "a":
@@ -170,7 +177,7 @@ def _declaration(tokens: _Tokens, frame: int) -> ast.Declaration:
     if kinds[i] != "$":
         raise _RejectError
     span = _new(Span, (starts[0], ends[i - 1], frame))
-    return ast.Declaration(span, tuple(names), type_spec, tuple(properties), const)
+    return ast.Declaration(span, tuple(names), spec, tuple(properties), const)
 
 
 def _expression(tokens: _Tokens, i: int, frame: int) -> ast.Expr:

@@ -267,21 +267,25 @@ class _Builder:
         const, names, type_spec, properties = tree.children
         assert isinstance(names, lark.Tree) and isinstance(type_spec, lark.Tree)
         assert isinstance(properties, lark.Tree)
-        kind, dims = type_spec.children
-        assert isinstance(kind, lark.Token)
-        dim_nodes: tuple[ast.Name | ast.Number, ...] | None = None
-        if isinstance(dims, lark.Tree):
-            dim_nodes = tuple(self.dim(d) for d in dims.children if d is not None)
         return ast.Declaration(
             self.span(tree),
             tuple(self.name(t) for t in names.children if isinstance(t, lark.Token)),
-            ast.TypeSpec(self.span(type_spec), self.name(kind), dim_nodes),
+            self.type_spec(type_spec),
             tuple(self.name(t) for t in properties.children if isinstance(t, lark.Token)),
             const is not None,
         )
 
-    def dim(self, node: lark.Tree[lark.Token] | lark.Token) -> ast.Name | ast.Number:
-        assert isinstance(node, lark.Token)
+    def type_spec(self, tree: lark.Tree[lark.Token]) -> ast.TypeSpec:
+        kind, dims = tree.children
+        assert isinstance(kind, lark.Token)
+        dim_nodes: tuple[ast.Name | ast.Number | ast.TypeSpec, ...] | None = None
+        if isinstance(dims, lark.Tree):
+            dim_nodes = tuple(self.dim(d) for d in dims.children if d is not None)
+        return ast.TypeSpec(self.span(tree), self.name(kind), dim_nodes)
+
+    def dim(self, node: lark.Tree[lark.Token] | lark.Token) -> ast.Name | ast.Number | ast.TypeSpec:
+        if isinstance(node, lark.Tree):  # nested: a type inside a type
+            return self.type_spec(node)
         if node.type == "NUMBER":
             return ast.Number(self.span(node), str(node))
         return self.name(node)
