@@ -15,13 +15,17 @@ from dataclasses import dataclass
 
 from matdiff.analysis import DocumentModel
 from matdiff.api import MatdiffError
+from matdiff.base import language
 from matdiff.derivatives import Derivation, derivation
+from matdiff.engine import declared
 from matdiff.engine import expr as E
 from matdiff.engine.numpy_emit import statements
 from matdiff.engine.printer import to_text
 from matdiff.engine.pynames import python_name
 from matdiff.engine.shape import Shape
 
+_CALLABLE = "Callable[..., Any]"  # a declared function's parameter
+_BUILT_IN = frozenset((*language.ELEMENTWISE, "pow"))
 IMPORTS = {
     "numpy": ("import numpy as np",),
     "torch": ("import torch",),
@@ -73,7 +77,10 @@ def gradient_function(model: DocumentModel, of: str, wrt: list[str], backend: st
     for p, _ in params:
         if p != _py(p):
             source = re.sub(rf"\b{re.escape(p)}\b", _py(p), source)
-    return Function(name, source, IMPORTS[backend])
+    imports = IMPORTS[backend]
+    if any(hint == _CALLABLE for _, hint in params):
+        imports = (*imports, "from collections.abc import Callable", "from typing import Any")
+    return Function(name, source, imports)
 
 
 def _py(name: str) -> str:
@@ -97,6 +104,14 @@ def _parameters(
     for dim in model.dimensions:
         if re.search(rf"\b{re.escape(dim)}\b", code):
             out.append((dim, "int"))
+    functions = {  # declared functions: the caller supplies them (d_σ, grad_l, hess_l)
+        n.fn if isinstance(n, E.Elementwise) else declared.dsl_name(n.op)
+        for e in exprs
+        for n in E.walk(e)
+        if (isinstance(n, E.Elementwise) and n.fn not in _BUILT_IN)
+        or (isinstance(n, E.Unary) and declared.is_declared_op(n.op))
+    }
+    out.extend((name, _CALLABLE) for name in sorted(functions))
     return out
 
 
@@ -110,7 +125,7 @@ def _docstring(model: DocumentModel, of: str, ds: list[Derivation], value: bool,
         lines.append(f"∇_{d.wrt} {of} = {to_text(d.result)}")
     shapes = ", ".join(
         f"{p} {_shape_note(model.symbols[p].shape)}"  # type: ignore[arg-type]
-        for p, hint in params if hint != "int"
+        for p, hint in params if hint not in ("int", _CALLABLE)
     )  # fmt: skip
     lines += ["", f"Shapes: {shapes}.",
               "Gradient layout: each gradient has the shape of its variable.",

@@ -69,6 +69,8 @@ def open_call(prefix: str) -> tuple[str, int] | None:
 def _shape_detail(sym: Symbol) -> str:
     if sym.kind == "dimension":
         return "dimension"
+    if sym.kind == "function":
+        return sym.describe()
     shape = "unknown shape" if sym.shape is None else str(sym.shape)
     props = "".join(f" {p}" for p in sorted(sym.properties))
     return f"{'const ' if sym.const else ''}{shape}{props}"
@@ -81,6 +83,7 @@ def _symbol_item(sym: Symbol) -> types.CompletionItem:
         else types.CompletionItemKind.Variable,
         "definition": types.CompletionItemKind.Field,
         "dimension": types.CompletionItemKind.TypeParameter,
+        "function": types.CompletionItemKind.Function,
     }[sym.kind]
     return types.CompletionItem(
         label=sym.name, kind=kind, detail=_shape_detail(sym), sort_text=f"0{sym.name}"

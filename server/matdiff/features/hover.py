@@ -52,7 +52,7 @@ def _symbol_line(snap: Snapshot, name: str) -> str:
     where = (
         "first used"
         if sym.kind == "dimension"
-        else ("declared" if sym.kind == "variable" else "defined")
+        else ("declared" if sym.kind in ("variable", "function") else "defined")
     )
     return f"**{name}** — {sym.describe()} ({where} on line {line})"
 
