@@ -710,12 +710,10 @@ class _Analyzer:
             return Shape(x.size, Dim())
         if name in ("sum", "norm2", "normF", "norm1"):
             return SCALAR
-        if name in ("softmax", "logsumexp"):
-            if not x.is_vector:
-                self.shape_error(arg.span, f"{name} needs a vector; {self.show(arg, x)} is a "
-                                 "matrix", arg)  # fmt: skip
-                return None
-            return x if name == "softmax" else SCALAR
+        if name in ("softmax", "logsumexp"):  # of a matrix: by columns (a batch, §9)
+            if name == "softmax" or x.is_vector:
+                return x if name == "softmax" else SCALAR
+            return Shape(Dim(), x.cols)
         assert name == "kron"
         y = args[1]
         return Shape(x.rows * y.rows, x.cols * y.cols)

@@ -15,6 +15,7 @@ from fractions import Fraction
 
 from matdiff.engine import declared
 from matdiff.engine import expr as E
+from matdiff.engine.shape import Dim, Shape
 
 D = Callable[[E.Expr], E.Expr]
 
@@ -134,6 +135,13 @@ def _unary(e: E.Expr, d: D) -> E.Expr:  # one branch per function
         return E.mul(E.power(e, E.num(-1)), E.trace(E.mul(E.transpose(x), dx)))
     if op == "norm1":
         return E.sumall(E.hadamard(E.elementwise("sign", x), dx))
+    if op in ("softmax", "logsumexp") and not x.shape.is_vector:  # a batch: by columns
+        s = E.softmax(x)
+        ones = E.ones(Shape(x.shape.rows, Dim()))
+        column_sums = E.mul(E.transpose(ones), E.hadamard(s, dx))  # 1ᵀ(S ∘ dZ), 1×N
+        if op == "logsumexp":
+            return column_sums
+        return E.sub(E.hadamard(s, dx), E.hadamard(s, E.mul(ones, column_sums)))
     if op == "softmax":  # ds = s ∘ dx − s (sᵀ dx)
         s = e
         col = x.shape.is_column

@@ -48,8 +48,10 @@ def commutation_matrix(m: int, n: int) -> Array:
 
 
 def _softmax(x: Array) -> Array:
-    z = np.exp(x - x.max())
-    return np.asarray(z / z.sum())
+    """Of a vector; of a matrix, of each column (a batch)."""
+    axis = None if 1 in x.shape else 0
+    z = np.exp(x - x.max(axis=axis, keepdims=True))
+    return np.asarray(z / z.sum(axis=axis, keepdims=True))
 
 
 def evaluate(e: E.Expr, env: Mapping[str, Any]) -> Array:
@@ -159,8 +161,9 @@ def evaluate(e: E.Expr, env: Mapping[str, Any]) -> Array:
             case "softmax":
                 return _softmax(a)
             case "logsumexp":
-                mx = a.max()
-                return mx + np.log(np.exp(a - mx).sum())
+                axis = None if 1 in a.shape else 0  # a matrix: the row of its columns'
+                mx = a.max(axis=axis, keepdims=True)
+                return mx + np.log(np.exp(a - mx).sum(axis=axis, keepdims=True))
         raise AssertionError(n.op)
 
     return go(e)

@@ -984,9 +984,10 @@ def softmax(x: Expr) -> Expr:
 
 
 def logsumexp(x: Expr) -> Expr:
+    """Of a vector, a scalar; of an m×N matrix, the 1×N row of its columns' (a batch, §9)."""
     if x.is_scalar:
         return x
-    return unary("logsumexp", x, SCALAR)
+    return unary("logsumexp", x, SCALAR if x.shape.is_vector else Shape(Dim(), x.shape.cols))
 
 
 _UNARY_BUILD = {

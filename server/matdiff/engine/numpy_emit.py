@@ -49,6 +49,9 @@ NUMPY = Backend(
         "sum": "np.sum({0})", "norm2": "np.linalg.norm({0})", "norm1": "np.sum(np.abs({0}))",
         "softmax": "np.exp({0}) / np.sum(np.exp({0}))",
         "logsumexp": "np.logaddexp.reduce({0}, axis=None)",
+        # a batch (§9): the softmax and logsumexp of each column of a matrix
+        "softmax_columns": "np.exp({0}) / np.sum(np.exp({0}), axis=0)",
+        "logsumexp_columns": "np.logaddexp.reduce({0}, axis=0)",
         "outer": "np.outer({0}, {1})", "kron": "np.kron({0}, {1})", "eye": "np.eye({0})",
         "ones": "np.ones({0})", "zeros": "np.zeros({0})",
         "commutation": "np.eye({0}*{1})[np.arange({0}*{1}).reshape({1}, {0}).T.reshape(-1)]",
@@ -73,6 +76,7 @@ TORCH = Backend(
         "sum": "torch.sum({0})", "norm2": "torch.linalg.norm({0})",
         "norm1": "torch.sum(torch.abs({0}))", "softmax": "torch.softmax({0}, 0)",
         "logsumexp": "torch.logsumexp({0}.reshape(-1), 0)",
+        "softmax_columns": "torch.softmax({0}, 0)", "logsumexp_columns": "torch.logsumexp({0}, 0)",
         "outer": "torch.outer({0}, {1})",
         "kron": "torch.kron({0}.contiguous(), {1}.contiguous())",  # torch.kron fails on views
         "eye": "torch.eye({0})", "ones": "torch.ones({0})", "zeros": "torch.zeros({0})",
@@ -90,6 +94,8 @@ JAX = Backend(
     },
     {k: v.replace("np.", "jnp.") for k, v in NUMPY.op.items()} | {
         "softmax": "jax.nn.softmax({0})", "logsumexp": "jax.nn.logsumexp({0})",
+        "softmax_columns": "jax.nn.softmax({0}, axis=0)",
+        "logsumexp_columns": "jax.nn.logsumexp({0}, axis=0)",
     },
 )  # fmt: skip
 
@@ -271,6 +277,8 @@ class _Emitter:
                 return op["unvec"].format(self.atom_code(a), rows, cols)
             case "sumall":
                 return op["sum"].format(a)
+            case "softmax" | "logsumexp" if kind(e.arg.shape) == "m":  # a batch: by columns
+                return op[f"{e.op}_columns"].format(a)
             case name if name in op:
                 return op[name].format(a)
         raise E.EngineError(f"cannot write {e.op} as {self.b.name}")
