@@ -131,3 +131,45 @@ def test_generated_function_for_the_batch_cross_entropy() -> None:
     s = columns_softmax(e["W"] @ e["X"])
     want = (s @ np.diag(e["T"].sum(axis=0)) - e["T"]) @ e["X"].T
     np.testing.assert_allclose(got, want, rtol=1e-10)
+
+
+STOCHASTIC = DOC.replace("T : matrix(k, N)", "T : matrix(k, N) stochastic")
+
+
+def test_stochastic_targets_give_the_textbook_gradient() -> None:
+    """One-hot (or probability) targets: T's columns sum to one, so the batch cross-entropy's
+    gradient is (softmax(WX) − T)Xᵀ."""
+    model = analyze(STOCHASTIC)
+    assert not model.diagnostics
+    assert model.symbols["T"].properties == frozenset({"stochastic"})
+    d = derivation(STOCHASTIC, "loss", "W", "gradient")
+    assert d.emit("dsl").replace(" ", "") == "(softmax(W*X)-T)*X'"
+    assert d.verified()  # T drawn with columns summing to one
+    rng = np.random.default_rng(8)
+    e = env(8)
+    e["T"] = np.eye(3)[:, rng.integers(0, 3, size=5)]  # one-hot columns
+    want = (columns_softmax(e["W"] @ e["X"]) - e["T"]) @ e["X"].T
+    np.testing.assert_allclose(evaluate(d.result, e), want, rtol=1e-10)
+    np.testing.assert_allclose(
+        evaluate(derivation(DOC, "loss", "W", "gradient").result, e), want, rtol=1e-10
+    )  # the general form agrees on such a T
+
+
+def test_ones_products() -> None:
+    from matdiff.engine import expr as E
+    from matdiff.engine.shape import Dim, Shape
+
+    k, n = Dim.of("k"), Dim.of("N")
+    T = E.var("T", Shape(k, n), {"stochastic"})
+    U = E.var("U", Shape(k, n))
+    row, col = E.ones(Shape(Dim(), k)), E.ones(Shape(k, Dim()))
+    assert E.mul(row, T) is E.ones(Shape(Dim(), n))
+    assert E.mul(E.transpose(T), col) is E.ones(Shape(n, Dim()))
+    assert E.mul(col, E.ones(Shape(Dim(), n))) is E.ones(Shape(k, n))
+    assert E.mul(E.ones(Shape(k, k)), T) is E.ones(Shape(k, n))
+    assert isinstance(E.mul(row, U), E.Prod)  # only for stochastic matrices
+
+
+def test_stochastic_needs_a_vector_or_a_matrix() -> None:
+    got = [d.message for d in analyze("c : scalar stochastic\n").diagnostics]
+    assert got == ["'stochastic' needs a vector or a matrix, not a scalar"]

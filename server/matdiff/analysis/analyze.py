@@ -411,7 +411,15 @@ class _Analyzer:
             if p.id in props:
                 self.error(p.span, f"property '{p.id}' is given twice", "declaration")
                 continue
-            if shape is not None and (shape.is_scalar or not shape.is_square):
+            if p.id == "stochastic" and shape is not None and shape.is_scalar:
+                self.error(p.span, "'stochastic' needs a vector or a matrix, not a scalar",
+                           "declaration")  # fmt: skip
+                continue
+            if (
+                p.id != "stochastic"
+                and shape is not None
+                and (shape.is_scalar or not shape.is_square)
+            ):
                 what = "a scalar" if shape.is_scalar else f"{shape}"
                 self.error(p.span, f"'{p.id}' needs a square matrix, not {what}", "declaration")
                 continue

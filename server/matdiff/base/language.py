@@ -12,7 +12,8 @@ from dataclasses import dataclass
 TYPES = ("scalar", "vector", "matrix")
 # the types of declared functions (§9): not reserved, a document may name a value so
 FUNCTION_TYPES = ("elementwise", "function")
-PROPERTIES = ("symmetric", "spd", "diagonal", "invertible")
+PROPERTIES = ("symmetric", "spd", "diagonal", "invertible", "stochastic")  # stochastic:
+# non-negative columns summing to one (one-hot targets, probabilities), any m×n shape
 KEYWORDS = ("const", *TYPES, *PROPERTIES)
 
 ELEMENTWISE = (

@@ -373,6 +373,38 @@ def _mixed_products(chain: list[Expr]) -> list[Expr]:
     return out
 
 
+def _is_ones(e: Expr | None) -> bool:
+    return isinstance(e, Const) and e.name == "ones"
+
+
+def _stochastic(e: Expr) -> bool:
+    return isinstance(e, Var) and "stochastic" in e.props
+
+
+def _ones_products(chain: list[Expr]) -> list[Expr]:
+    """1ₘ1ₙᵀ is the m×n matrix of ones; 1ᵀT = 1ᵀ and Tᵀ1 = 1 (with ones of any width) for a
+    T whose columns sum to one (declared ``stochastic``)."""
+    if len(chain) < 2 or not any(_is_ones(f) for f in chain):
+        return chain
+    out: list[Expr] = []
+    for f in chain:
+        last = out[-1] if out else None
+        if last is not None and _folds_to_ones(last, f):
+            out[-1] = ones(Shape(last.shape.rows, f.shape.cols))
+        else:
+            out.append(f)
+    return out
+
+
+def _folds_to_ones(a: Expr, b: Expr) -> bool:
+    """Is the product ab a matrix of ones?"""
+    if _is_ones(a) and _is_ones(b):  # 1ₘ1ₙᵀ
+        return a.shape.cols.is_one and b.shape.rows.is_one
+    if _is_ones(a):  # (1 1ᵀ)T = 1 (1ᵀT) = 1 1ᵀ
+        return _stochastic(b)
+    return _is_ones(b) and isinstance(a, Transpose) and _stochastic(a.arg)
+
+
 def _split_scalar_runs(chain: list[Expr]) -> tuple[list[Expr], list[Expr]]:
     """Pull minimal 1×1 runs out of a chain (``x yᵀ z`` → scalar ``yᵀz``, chain ``x``)."""
     scalars: list[Expr] = []
@@ -443,6 +475,7 @@ def mul(*factors: Expr) -> Expr:
     if coef == 0:
         return zeros(shape)
     chain = _mixed_products(chain)
+    chain = _ones_products(chain)
     run_scalars, chain = _split_scalar_runs(chain)
     for s in run_scalars:
         powers[s] = powers.get(s, Fraction(0)) + 1
