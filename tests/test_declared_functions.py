@@ -212,6 +212,9 @@ def test_a_function_of_a_matrix() -> None:
         ("σ : elementwise(n)\n", "elementwise takes no sizes"),
         ("σ : elementwise spd\n", "a function has no properties ('spd')"),
         ("x : vector(vector(n))\n", "a dimension is a positive integer or a name, not a type"),
+        ("σ : elementwise\nx : vector(n)\nf = σ + x\n", "'σ' is a declared function; call it"),
+        ("σ : elementwise\nd_σ : scalar\n", "'d_σ' is reserved by the declaration of σ"),
+        ("l : function(scalar)\nx : scalar\ngrad_l = x\n", "'grad_l' is reserved by the"),
     ],
 )  # fmt: skip
 def test_declared_function_errors(text: str, message: str) -> None:
@@ -313,3 +316,17 @@ def test_declared_then_concrete_is_concrete_then_derived(
     np.testing.assert_allclose(
         evaluate(d.result, env), evaluate(concrete.result, env), rtol=1e-7, atol=1e-9
     )
+
+
+def test_a_function_of_a_scalar() -> None:
+    doc = "g : function(scalar)\nx : vector(n)\nf = g(x'*x)\n"
+    assert not analyze(doc).diagnostics
+    d = derivation(doc, "f", "x", "gradient")
+    assert d.emit("dsl").replace(" ", "") == "2*grad_g(x'*x)*x"
+    rng = np.random.default_rng(9)
+    for fns in ([np.sin, np.cos, lambda s: -np.sin(s)], [np.exp, np.exp, np.exp]):
+        env = verify.environment([d.f, d.result, d.x], rng)
+        env |= {"fn:g": fns[0], "fn:grad_g": fns[1], "fn:hess_g": fns[2]}
+        assert verify.check(d.f, d.x, d.result, "gradient", env, rng)
+        h = derivation(doc, "f", "x", "hessian")
+        assert verify.check(h.f, h.x, h.result, "hessian", env, rng)

@@ -258,6 +258,11 @@ class _Analyzer:
             self.error(name.span, f"'{name.id}' is {kind} and cannot be {what}", "reserved")
             return False
         old = self.symbols.get(name.id)
+        reserved = find_declared(self.symbols.get, name.id) if old is None else None
+        if reserved is not None:  # d_σ, grad_l, hess_l: a declared function's derivatives
+            self.error(name.span, f"'{name.id}' is reserved by the declaration of "
+                       f"{reserved[0].name}, as its derivative", "reserved")  # fmt: skip
+            return False
         if old is None:
             return True
         at = self.where(old.span)
@@ -296,6 +301,8 @@ class _Analyzer:
                 return
         else:
             inner = spec.dims[0] if spec.dims is not None and len(spec.dims) == 1 else None
+            if isinstance(inner, ast.Name) and inner.id == "scalar":  # function(scalar)
+                inner = ast.TypeSpec(inner.span, inner, None)
             if not isinstance(inner, ast.TypeSpec) or inner.kind.id not in language.TYPES:
                 self.error(spec.span, "function takes the type of its argument: "
                            "function(vector(n)), function(matrix(m, n)) or function(scalar)",
@@ -539,6 +546,10 @@ class _Analyzer:
         if sym is not None:
             if sym.kind == "dimension":
                 return SCALAR
+            if sym.kind == "function":
+                self.error(node.span, f"'{node.id}' is a declared function; call it as "
+                           f"{node.id}(…)", "function-as-value")  # fmt: skip
+                return None
             return sym.shape
         if node.id in language.BARE_CONSTANTS:
             return self.sized(node, language.BARE_CONSTANTS[node.id], ())
