@@ -14,6 +14,7 @@ from collections.abc import Container
 from dataclasses import dataclass
 from fractions import Fraction
 
+from matdiff.engine import declared
 from matdiff.engine import expr as E
 from matdiff.engine.shape import Dim
 
@@ -203,6 +204,8 @@ class Printer:
             if e.fn == "pow":
                 assert e.param is not None
                 return self.power(e.arg, e.param, ".^")
+            if s.name == "text" and e.fn.startswith("d_"):  # σ'(z) of a declared σ
+                return self.call(declared.prime_text(e.fn), self(e.arg))
             return self.call(e.fn, self(e.arg))
         if isinstance(e, E.Unary):
             return self.unary(e)
@@ -401,6 +404,9 @@ class Printer:
             )
         if op == "unvec":
             return self.call("unvec", self(a), dim_text(e.shape.rows, s), dim_text(e.shape.cols, s))
+        if declared.is_declared_op(op):  # l(y), ∇l(y), ∇²l(y); grad_l(y) in the dsl
+            name = declared.text_name(op) if s.name == "text" else declared.dsl_name(op)
+            return self.call(name, self(a))
         name = {"diagpart": "diag", "sumall": "sum"}.get(op, op)
         return self.call(name, self(a))
 
