@@ -330,3 +330,55 @@ def test_a_function_of_a_scalar() -> None:
         assert verify.check(d.f, d.x, d.result, "gradient", env, rng)
         h = derivation(doc, "f", "x", "hessian")
         assert verify.check(h.f, h.x, h.result, "hessian", env, rng)
+
+
+# ---------------------------------------------------------------- LaTeX, NumPy, token counts
+
+NAMED = (
+    "t1 : elementwise\nl : function(vector(m))\nW₁ : matrix(m, n); x : vector(n)\n"
+    "f = sum(t1(W₁*x)) * sum(t1(W₁*x) .* (W₁*x)) + l(W₁*x)\n"
+)
+
+
+def test_declared_functions_in_latex() -> None:
+    """σ'(z) as \\sigma', ∇l as \\nabla l, ∇²l as \\nabla^2 l, W₁ as W_1; KaTeX typesets them."""
+    from matdiff.engine.printer import latex_name
+    from tests.engine.test_latex import katex_failures
+
+    gradient = derivation(E5, "f", "W1", "gradient").emit("latex")
+    assert "\\sigma'\\left(W_1 x\\right)" in gradient
+    assert "\\nabla l\\left(W_2 \\sigma\\left(W_1 x\\right)\\right)" in gradient
+    hessian = derivation(E5, "f", "x", "hessian").emit("latex")
+    assert "\\nabla^2 l\\left(" in hessian and "\\sigma''\\left(" in hessian
+    named = derivation(NAMED, "f", "W₁", "gradient").emit("latex")
+    assert "{t_1}'\\left(W_1 x\\right)" in named and "₁" not in named
+    assert latex_name("W₁") == latex_name("W1") == "W_1"
+    items = [("eg5-W1", gradient), ("eg5-x-hessian", hessian), ("named", named)]
+    assert katex_failures(items) == []
+
+
+def test_numpy_names_and_bindings_with_declared_functions() -> None:
+    """A declared function called t1 keeps its name: the shared parts bound with := are named
+    apart from it; W₁ is written W1; the one expression gives the derivative's numbers."""
+    d = derivation(NAMED, "f", "W₁", "gradient")
+    code = d.emit("numpy")
+    assert "t1 :=" not in code and "t1(" in code and "W1 @ x" in code
+    assert "(t1(" not in code.replace("np.sum(t1(", "")  # a call is one operand: no (f(x))
+    rng = np.random.default_rng(7)
+    W, x = rng.normal(size=(3, 4)), rng.normal(size=4)
+    fns = {"t1": np.tanh, "d_t1": lambda z: 1 - np.tanh(z) ** 2, "grad_l": lambda y: y - 1}
+    got = eval(code, {"np": np, "W1": W, "x": x, **fns})
+    env = {"W₁": W, "x": x[:, None], "m": 3, "n": 4} | {f"fn:{k}": v for k, v in fns.items()}
+    np.testing.assert_allclose(got, evaluate(d.result, env), rtol=1e-12)
+
+
+def test_token_counts_read_unicode_names() -> None:
+    """The simplifier's cost of an IR node is the token count of its dsl text, names of any
+    script (σ, W₁) and declared calls (d_σ, grad_l) included."""
+    from matdiff.engine.cost import cost, tokens
+    from matdiff.engine.printer import to_dsl
+
+    for wrt, kind in (("W1", "gradient"), ("x", "hessian")):
+        d = derivation(E5.replace("W1", "W₁"), "f", wrt.replace("W1", "W₁"), kind)  # type: ignore[arg-type]
+        assert tokens(to_dsl(d.result)) == cost(d.result) > 10
+    assert tokens("d_σ(W₁*x)") == 4

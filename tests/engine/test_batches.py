@@ -173,3 +173,36 @@ def test_ones_products() -> None:
 def test_stochastic_needs_a_vector_or_a_matrix() -> None:
     got = [d.message for d in analyze("c : scalar stochastic\n").diagnostics]
     assert got == ["'stochastic' needs a vector or a matrix, not a scalar"]
+
+
+def test_a_batch_softmax_sums_to_its_number_of_columns() -> None:
+    """sum(softmax(Z)) is N for a k×N batch (each column sums to one), 1 for a vector."""
+    doc = DOC + "v : vector(k)\ns = sum(softmax(W*X))\nt = sum(softmax(v))\n"
+    lower = Lowering(analyze(doc))
+    e = env(3)
+    assert evaluate(lower.definition("s"), e)[0, 0] == pytest.approx(5.0)
+    assert str(lower.definition("s")) == "<N>"
+    assert str(lower.definition("t")) == "<1>"
+
+
+def test_log_softmax_of_a_batch() -> None:
+    """log softmax(Z) of a batch is Z − 1 logsumexp(Z) (the simplifier's rule, by columns),
+    and NumPy computes it without overflow at logits of ±1000."""
+    from matdiff.engine.rules import RULES
+
+    rule = next(r for r in RULES if r.name == "log of softmax")
+    lower = Lowering(analyze(DOC + "H = log(softmax(W*X))\n"))
+    h = lower.definition("H")
+    out = rule.apply(h)
+    assert out is not None and out.shape == h.shape
+    e = env(4)
+    want = np.log(columns_softmax(e["W"] @ e["X"]))
+    np.testing.assert_allclose(evaluate(out, e), want, rtol=1e-12)
+    e["X"] = e["X"] * 1000
+    with np.errstate(all="raise", under="ignore"):
+        got = eval(to_numpy(h), {"np": np, **e})
+    z = e["W"] @ e["X"]
+    top = z.max(axis=0)
+    stable = top + np.log(np.sum(np.exp(z - top), axis=0))  # each column's logsumexp
+    assert np.all(np.isfinite(got))
+    np.testing.assert_allclose(got, z - stable, rtol=1e-12)

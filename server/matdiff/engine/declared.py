@@ -27,6 +27,18 @@ from matdiff.engine.shape import SCALAR, Shape
 
 PREFIXES = ("", "grad_", "hess_")  # dsl names of l, ∇l, ∇²l
 TEXT_PREFIXES = ("", "∇", "∇²")
+LATEX_PREFIXES = ("", "\\nabla ", "\\nabla^2 ")
+# the built-in element-wise functions (base.language.ELEMENTWISE): any other ``fn`` of an
+# Elementwise node but ``pow`` is a declared function or one of its derivatives
+BUILTIN_ELEMENTWISE = frozenset((
+    "exp", "log", "sin", "cos", "tan", "arcsin", "arccos", "arctan", "tanh", "sqrt",
+    "abs", "sigmoid", "relu", "softplus", "step", "sign",
+))  # fmt: skip
+
+
+def is_declared_fn(fn: str) -> bool:
+    """Is an Elementwise node's ``fn`` a declared σ (or d_σ, d_d_σ)?"""
+    return fn not in BUILTIN_ELEMENTWISE and fn != "pow"
 
 
 def is_declared_op(op: str) -> bool:
@@ -58,6 +70,12 @@ def dsl_name(op: str) -> str:
 def text_name(op: str) -> str:
     order, name = split_op(op)
     return TEXT_PREFIXES[order] + name
+
+
+def latex_parts(op: str) -> tuple[str, str]:
+    """(``\\nabla ``, ``l``) for ∇l: the LaTeX prefix of l, ∇l, ∇²l and the name."""
+    order, name = split_op(op)
+    return LATEX_PREFIXES[order], name
 
 
 def split_primes(fn: str) -> tuple[str, int]:

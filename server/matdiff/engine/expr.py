@@ -1105,8 +1105,10 @@ def sumall(x: Expr) -> Expr:
         return sumall(x.arg)
     if isinstance(x, Const) and x.name == "ones":
         return dim_value(x.shape.size)
-    if isinstance(x, Unary) and x.op in ("diag", "softmax"):
-        return sumall(x.arg) if x.op == "diag" else ONE_SCALAR
+    if isinstance(x, Unary) and x.op in ("diag", "softmax"):  # a batch's columns sum to 1 each
+        if x.op == "diag":
+            return sumall(x.arg)
+        return ONE_SCALAR if x.shape.is_vector else dim_value(x.shape.cols)
     if isinstance(x, Kron):  # sum(A ⊗ B) = sum(A) sum(B)
         return mul(sumall(x.left), sumall(x.right))
     return unary("sumall", x, SCALAR)

@@ -15,6 +15,7 @@ log σ(z) = −log(1 + e⁻ᶻ), log(1 − σ(z)) = −log(1 + eᶻ), log softma
 from __future__ import annotations
 
 import itertools
+import re
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -238,6 +239,8 @@ class _Emitter:
             return code
         if code.startswith(self.b.prefixes) and code.endswith(")") and _balanced_call(code):
             return code
+        if _CALL.match(code) and code.endswith(")") and _balanced_call(code):  # d_σ(z)
+            return code
         if code.endswith(".T") and self._is_atom(code[:-2]):
             return code
         return f"({code})"
@@ -247,6 +250,7 @@ class _Emitter:
             code.replace("_", "").isalnum()
             or (code.startswith("(") and _balanced_call(code))
             or (code.startswith(self.b.prefixes) and code.endswith(")") and _balanced_call(code))
+            or (_CALL.match(code) is not None and code.endswith(")") and _balanced_call(code))
         )
 
     def emit(self, e: E.Expr) -> str:
@@ -417,6 +421,9 @@ def _all_occurrences(root: E.Expr) -> list[E.Expr]:
     return out
 
 
+_CALL = re.compile(r"[^\W\d]\w*\(")  # a call of a declared function: σ(, grad_l(
+
+
 def _cheap(e: E.Expr) -> bool:
     """Not worth a name: a variable, a number, a constant, a differential, a transpose."""
     if isinstance(e, E.Transpose):
@@ -434,12 +441,16 @@ def _is_name(code: str) -> bool:
 
 
 def _names(roots: list[E.Expr]) -> set[str]:
-    """The names the code may read: variables and dimension symbols."""
+    """The names the code may read: variables, dimension symbols, declared functions."""
     out: set[str] = set()
     for root in roots:
         for n in E.walk(root):
             if isinstance(n, E.Var):
                 out.update((n.name, python_name(n.name)))
+            elif isinstance(n, E.Elementwise) and declared.is_declared_fn(n.fn):  # σ, d_σ
+                out.add(python_name(n.fn))
+            elif isinstance(n, E.Unary) and declared.is_declared_op(n.op):  # l, grad_l
+                out.add(python_name(declared.dsl_name(n.op)))
             for sym in (*n.shape.rows.syms, *n.shape.cols.syms):
                 out.update((sym, python_name(sym)))
     return out
