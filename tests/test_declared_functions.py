@@ -148,7 +148,7 @@ E5 = next(c for c in EXAMPLES if c["id"] == "readme-eg5-W1")["document"]
 
 def test_eg5_steps_follow_the_tutorial() -> None:
     """The tutorial's lines: eq. (2) (chain rule through l), eq. (12), eq. (19), eq. (12),
-    x = tr(x), trace cycling."""
+    s = tr(s), trace cycling (in the steps' own wording, tests/engine/test_steps.py)."""
     steps = derivation(E5, "f", "W1", "gradient").steps()
     rules = [re.search(r"\[(.*)\]$", s).group(1) for s in steps if s.endswith("]")]  # type: ignore[union-attr]
     assert [r.split(",")[0] for r in rules] == [
@@ -156,8 +156,8 @@ def test_eg5_steps_follow_the_tutorial() -> None:
         "d(AXB) = A dX B",
         "d σ(X) = σ'(X) ∘ dX",
         "d(AXB) = A dX B",
-        "x = tr(x) for a scalar x",
-        "tr(ABC) = tr(CAB)",
+        "a scalar equals its trace: s = tr(s)",
+        "tr(ABC) = tr(CAB): trace cycling",
     ]
     assert "∇l(W2·σ(W1·x))ᵀ" in steps[1] and "σ'(W1·x)" in steps[3]
     assert steps[-1].startswith("∇_W1 f = (σ'(W1·x) ∘ (W2ᵀ·∇l(W2·σ(W1·x))))xᵀ")
