@@ -47,7 +47,7 @@ _STEPS: dict[tuple[E.Expr, E.Var, E.Expr | None, bool], list[tuple[str | None, s
 _LIMIT = 4096
 
 
-_LOWERINGS: list[tuple[DocumentModel, Lowering]] = []
+_LOWERINGS: list[tuple[DocumentModel, frozenset[str], Lowering]] = []
 
 
 _SEEN_GENERATION = [E.generation()]
@@ -63,15 +63,16 @@ def _fresh_caches() -> None:
         _WRITTEN.clear()
 
 
-def _lowering(model: DocumentModel) -> Lowering:
-    """One Lowering per model (the last few models), so each definition is lowered once."""
+def _lowering(model: DocumentModel, held: frozenset[str] = frozenset()) -> Lowering:
+    """One Lowering per model and held intermediates (the last few), so each definition is
+    lowered once."""
     _fresh_caches()
-    for m, lowering in _LOWERINGS:
-        if m is model:
+    for m, h, lowering in _LOWERINGS:
+        if m is model and h == held:
             return lowering
-    lowering = Lowering(model)
-    _LOWERINGS.insert(0, (model, lowering))
-    del _LOWERINGS[4:]
+    lowering = Lowering(model, held)
+    _LOWERINGS.insert(0, (model, held, lowering))
+    del _LOWERINGS[8:]
     return lowering
 
 
@@ -220,8 +221,11 @@ def derivation(
             raise MatdiffError(f"'{of}' is a variable; --of names a definition (name = expression)")
         raise MatdiffError(f"'{of}' is not defined{_unknown(model, of, 'definition')}")
     var = model.symbols.get(wrt)
-    if var is None or var.kind != "variable":
+    if var is None or var.kind not in ("variable", "definition"):
         raise MatdiffError(f"'{wrt}' is not a declared variable{_unknown(model, wrt, 'variable')}")
+    held = frozenset({wrt}) if var.kind == "definition" else frozenset()
+    if wrt == of:
+        raise MatdiffError(f"'{of}' by itself: --wrt names a variable or a definition '{of}' uses")
     if var.const:
         raise MatdiffError(f"'{wrt}' is declared const and cannot be a variable of differentiation")
     if sym.shape is None or var.shape is None:
@@ -233,9 +237,9 @@ def derivation(
         )
     try:
         with E.Budget(seconds):
-            lowering = _lowering(model)
+            lowering = _lowering(model, held)
             f = lowering.definition(of)
-            x = lowering.variable(var)
+            x = lowering.held_variable(wrt) if held else lowering.variable(var)
             result = _RESULTS.get((f, x, kind))
             if result is None:
                 result = derive.derivative(f, x, kind)

@@ -13,7 +13,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from fractions import Fraction
 
+from matdiff.engine import declared
 from matdiff.engine import expr as E
+from matdiff.engine.shape import Dim, Shape
 
 D = Callable[[E.Expr], E.Expr]
 
@@ -103,7 +105,10 @@ def _elementwise(e: E.Expr, d: D) -> E.Expr:
         if not E.is_zero(dp):
             out = E.add(out, E.mul(E.hadamard(e, E.elementwise("log", x)), dp))
         return out
-    return E.hadamard(_PRIME[e.fn](x, e), d(x))
+    prime = _PRIME.get(e.fn)
+    if prime is None:  # a declared σ: σ' is the element-wise function d_σ (engine.declared)
+        return E.hadamard(E.elementwise("d_" + e.fn, x), d(x))
+    return E.hadamard(prime(x, e), d(x))
 
 
 def _unary(e: E.Expr, d: D) -> E.Expr:  # one branch per function
@@ -131,6 +136,13 @@ def _unary(e: E.Expr, d: D) -> E.Expr:  # one branch per function
         return E.mul(E.power(e, E.num(-1)), E.trace(E.mul(E.transpose(x), dx)))
     if op == "norm1":
         return E.sumall(E.hadamard(E.elementwise("sign", x), dx))
+    if op in ("softmax", "logsumexp") and not x.shape.is_vector:  # a batch: by columns
+        s = E.softmax(x)
+        ones = E.ones(Shape(x.shape.rows, Dim()))
+        column_sums = E.mul(E.transpose(ones), E.hadamard(s, dx))  # 1ᵀ(S ∘ dZ), 1×N
+        if op == "logsumexp":
+            return column_sums
+        return E.sub(E.hadamard(s, dx), E.hadamard(s, E.mul(ones, column_sums)))
     if op == "softmax":  # ds = s ∘ dx − s (sᵀ dx)
         s = e
         col = x.shape.is_column
@@ -168,7 +180,23 @@ RULES: dict[str, Rule] = {
 }
 
 
+def _declared(e: E.Expr, d: D) -> E.Expr:
+    assert isinstance(e, E.Unary)
+    return declared.differential(e, d)
+
+
+_DECLARED_RULES = {  # declared functions (engine.declared)
+    "vector": Rule("d l(y) = ∇l(y)ᵀ dy, eq. (2)", _declared),
+    "matrix": Rule("d L(Y) = tr(∇L(Y)ᵀ dY), eq. (3)", _declared),
+    "grad": Rule("d ∇l(y) = ∇²l(y) dy", _declared),
+}
+
+
 def rule_for(e: E.Expr) -> Rule:
+    if isinstance(e, E.Unary) and declared.is_declared_op(e.op):  # l(y), ∇l(y)
+        if declared.split_op(e.op)[0]:
+            return _DECLARED_RULES["grad"]
+        return _DECLARED_RULES["vector" if e.arg.shape.is_vector or e.arg.is_scalar else "matrix"]
     key = f"un:{e.op}" if isinstance(e, E.Unary) else e.kind
     return RULES[key]
 
