@@ -187,7 +187,9 @@ def build_parser() -> argparse.ArgumentParser:
         p = sub.add_parser(name, help=help_text)
         p.add_argument("file", metavar="FILE")
         p.add_argument("--of", required=True, metavar="NAME", help="the definition")
-        p.add_argument("--wrt", required=True, metavar="VAR", help="the variable")
+        p.add_argument(
+            "--wrt", required=True, metavar="VAR", help="the variable (or a definition it uses)"
+        )
         p.add_argument("--emit", default="text", choices=(*EMIT_FORMS, "code"))
         p.add_argument("--steps", action="store_true", help="show the derivation")
         pick = p.add_mutually_exclusive_group()

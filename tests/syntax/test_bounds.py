@@ -136,3 +136,20 @@ def test_numbers_within_the_limits_are_exact() -> None:
     derivative = matdiff.diff(text, of="f", wrt="x", emit="dsl")
     expected = int(big) + 10**MAX_EXPONENT + Fraction(1, 10**MAX_EXPONENT)
     assert Fraction(derivative.strip("()")) == expected
+
+
+def test_types_inside_types_are_bounded() -> None:
+    """function(vector(m)) nests one level; past MAX_DEPTH a declaration is one diagnostic
+    (the fast parser leaves deep types to lark; lark's tree builder recurses, bounded here),
+    and a size inside a nested type is checked for length like any number."""
+    assert parser.depth(fastparse.parse_statement("l : function(vector(m))")) == 1  # type: ignore[arg-type]
+    assert parser.depth(fastparse.parse_statement("L : function(matrix(m, k))")) == 1  # type: ignore[arg-type]
+    for k in (9, 100):  # beyond the fast parser's 8 levels, lark's tree, the same statement
+        text = "l : " + "function(" * k + "vector(m)" + ")" * k
+        assert fastparse.parse_statement(text) is None
+        assert not [d for d in parse(text + "\n").diagnostics if d.code == "syntax"]
+    for k in (101, 1900):  # 1,900 levels: lark's builder would recurse past Python's limit
+        text = "l : " + "function(" * k + "vector(m)" + ")" * k + "\n"
+        assert [d.message for d in parse(text).diagnostics] == [parser._TOO_DEEP]
+    [d] = parse("l : function(vector(" + "9" * 120 + "))\n").diagnostics
+    assert d.message.startswith("this number is too large")

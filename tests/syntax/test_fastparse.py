@@ -24,6 +24,7 @@ from hypothesis import strategies as st
 from hypothesis.extra.lark import from_lark
 from lark.exceptions import UnexpectedInput
 
+from matdiff.base import names as base_names
 from matdiff.base.spans import Span
 from matdiff.syntax import ast, larkparse, parser
 from matdiff.syntax.fastparse import parse_statement
@@ -130,22 +131,32 @@ VALID = [
     "x, y, z : vector(n)", "const A, B : matrix(n, n) spd", "x : scalar a b c",
     "x:matrix(m,n)sym,spd", "x : matrix ( m , 3 )", "x : scalar scalar", "x : vector(٣)",
     "x : matrix(1.5, 2e3)", "x : foo(a, b, c, d)", "x : scalar a, b c, d", "x : scalar (n)",
+    # Unicode names (NFC): letters of any script, subscript digits, combining marks
+    "f = é", "λ : scalar", "Σ, μ : matrix(n, n) spd", "f = λ*Aᵀ", "f = W₁*x",
+    "f = σ(W₁*x)ᵀ", "f = x₁⁻¹", "f = θ'", "f = _λ2", "f = 日本 + x", "f = e\u0301 + 1",
+    # declared functions: a type inside a type
+    "l : function(vector(m))", "L : function(matrix(m, k))", "σ, τ : elementwise",
+    "x : f(g(h(1)), n, a(b, c))", "x : f(g())", "x : f(g( ) )", "x : f(g(m)) a, b,",
+    "x : matrix(μ, ν)", "f = ٣ * ν", "θ = Σ⁻¹ᵀ",
 ]  # fmt: skip
 
 INVALID = [
     "", " ", "f", "f =", "= x", "f = ", "f = a +", "f = (a", "f = a)", "f = ()", "f = g(,)",
     "f = g(x,)", "f = g(,x)", "f = g(x y)", "f = (a, b)", "f = a b", "f = 2x", "f = 2 x",
     "f = x.", "f = x.5", "f = 1.e5", "f = 1e", "f = x ⁻", "f = x¹", "f = x²", "f = x ⁻ ¹",
+    "f = ₁x", "f = \u0301x", "f = x ᵀy", "f = ²", "f = ٣λ", "ᵀ = 1", "f = λ²", "f = Aᵀλ", "f = xⁱ",
     "f = [x]", "f = {x}", "f = x\ny", "f = x;", "f = x\n", "f = x\v", "f = x $", "f = x\x00",
     "f = (x)(y)", "f = g(x)(y)", "f = 1(x)", "f = a ** b", "f = a ^^ b", "f = a ^",
     "f = ^a", "f = *a", "f = 'x", "f = x'y", "f = ''", "f = a == b", "f = x = y",
-    "f = g(x, (y, z))", "f = .T", "f = x .Tx", "f = é", "f = x +# comment",
+    "f = g(x, (y, z))", "f = .T", "f = x .Tx", "f = x +# comment",
     "const = 1", "const : scalar", "const, x : scalar", "const const = 1", "x = const :",
     "x :", "x : ", "x : matrix(", "x : matrix(m,)", "x : matrix(,m)", "x : matrix(m n)",
     "x : matrix(m)(n)", "x : matrix(m) (n)", "x : scalar ,a", "x : scalar a,,", "x, : scalar",
     "x y : scalar", "x : 2", "x : matrix(-1)", "x : matrix(m+n)", "x : matrix(m)'",
     "x : scalar = 1", "f : x = y", "(f) = x", "f(x) = x", "2 = x", "# c", "x : scalar 2",
     "const", "const x", "x, y", "x, y =", "f = x,", "f = ,",
+    "x : f(g(", "x : f((m))", "x : f(g(m) spd", "x : f(1(m))", "x : f(g(m)(n))",
+    "x : f(g h)",
 ]  # fmt: skip
 
 
@@ -184,6 +195,21 @@ def test_operators_are_stored_in_canonical_spelling() -> None:
         d = parse_statement(f"f = a {spelling} b")
         assert isinstance(d, ast.Definition) and isinstance(d.value, ast.Binary)
         assert d.value.op == parser._OPS[terminal]
+
+
+def test_names_are_stored_in_nfc() -> None:
+    """A name typed decomposed (e + U+0301) is the same name as the composed one, in both
+    parsers, and keeps its span in the text as typed."""
+    d = check("e\u0301 = é * e\u0301")
+    assert isinstance(d, ast.Definition) and isinstance(d.value, ast.Binary)
+    assert d.name.id == "é" and d.name.span == (0, 2, 0)
+    assert isinstance(d.value.left, ast.Name) and isinstance(d.value.right, ast.Name)
+    assert d.value.left.id == d.value.right.id == "é"
+    assert (d.value.left.span, d.value.right.span) == ((5, 6, 0), (9, 11, 0))
+
+
+def test_the_grammar_names_names_as_the_fast_parser_does() -> None:
+    assert f"NAME: /{base_names.PATTERN}/" in parser.grammar_text()
 
 
 # ------------------------------------------------------------------ deep and long statements
@@ -257,7 +283,27 @@ def test_every_statement_of_the_benchmark_document() -> None:
 SPACE = st.sampled_from(["", "", "", " ", "  ", "\t", "\f", "\r"])
 # Names and numbers are opaque to the parser: a few, with the ones that lex oddly.
 names = st.sampled_from(
-    ["x", "A", "b2", "_", "W_1", "f", "tr", "scalar", "e", "E", "T", "const", "constant", "const_"]
+    [
+        "x",
+        "A",
+        "b2",
+        "_",
+        "W_1",
+        "f",
+        "tr",
+        "scalar",
+        "e",
+        "E",
+        "T",
+        "const",
+        "constant",
+        "const_",
+        "λ",
+        "Σ",
+        "W₁",
+        "e\u0301",
+        "θ_2",
+    ]
 )
 numbers = st.sampled_from(
     ["0", "1", "2", "10", "007", "1.5", ".5", "2.50", "1e5", "1E-3", "2.5e+10", ".5e-1", "٣"]
@@ -303,6 +349,7 @@ TOKENS = [
     *("x", "A", "f", "g", "n", "scalar", "matrix", "spd", "constant", "_", "e", "T"),
     *("0", "2", "1.5", ".5", "1e3", "1E-2", "٣", "1.", "1e"),
     *(".", "⁻", "¹", "²", "\n", "#", "# c", "$", "[", "é", "\x00", "\v", " ", "\t"),
+    *("λ", "Σ", "₁", "\u0301", "ⁱ", "½"),
 ]  # fmt: skip
 
 

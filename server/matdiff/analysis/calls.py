@@ -1,8 +1,10 @@
-"""The shapes of calls to the built-in functions (``language.FUNCTIONS``)."""
+"""The shapes of calls to the built-in functions (``language.FUNCTIONS``) and to declared
+functions (σ, l and their derivatives d_σ, grad_l, hess_l: LANGUAGE.md §9)."""
 
 from __future__ import annotations
 
 from matdiff.analysis.declarations import Declarations
+from matdiff.analysis.model import Symbol, find_declared
 from matdiff.base import language
 from matdiff.engine.shape import SCALAR, Dim, Shape
 from matdiff.syntax import ast
@@ -12,6 +14,9 @@ class Calls(Declarations):
     def call(self, node: ast.Call) -> Shape | None:
         name = node.func.id
         fn = language.FUNCTIONS.get(name)
+        declared = find_declared(self.symbols.get, name) if fn is None else None
+        if declared is not None:
+            return self.declared_call(node, *declared)
         if fn is None:
             sym = self.symbols.get(name)
             if sym is not None:
@@ -50,6 +55,34 @@ class Calls(Declarations):
         shapes = [self.resolve(a) for a in args if a is not None]
         return self.function(node, name, shapes)
 
+    def declared_call(self, node: ast.Call, sym: Symbol, order: int) -> Shape | None:
+        """A call of declared function ``sym`` or of its derivative of ``order`` (0 for σ and
+        l themselves, 1 for d_σ and grad_l, 2 for d_d_σ and hess_l)."""
+        name = node.func.id
+        if len(node.args) != 1:
+            for arg in node.args:
+                self.expr(arg)
+            self.error(node.span, f"{name} takes 1 argument, got {len(node.args)}", "arity")
+            return None
+        arg = node.args[0]
+        x = self.expr(arg)
+        if x is None:
+            return None
+        x = self.resolve(x)
+        if sym.argument is None:  # element-wise: any shape
+            return x
+        if not self.unify_shapes(x, sym.argument):
+            self.shape_error(arg.span, f"{name} takes a {sym.argument} argument "
+                             f"({sym.name} : function({_type_words(sym.argument)})); "
+                             f"{self.show(arg, x)} is not", arg)  # fmt: skip
+            return None
+        x = self.resolve(x)
+        if order == 0:
+            return SCALAR
+        if order == 1:
+            return x
+        return SCALAR if x.is_scalar else Shape(x.size, x.size)
+
     def function(self, node: ast.Call, name: str, args: list[Shape]) -> Shape | None:
         x = args[0]
         arg = node.args[0]
@@ -75,12 +108,10 @@ class Calls(Declarations):
             return Shape(x.size, Dim())
         if name in ("sum", "norm2", "normF", "norm1"):
             return SCALAR
-        if name in ("softmax", "logsumexp"):
-            if not x.is_vector:
-                self.shape_error(arg.span, f"{name} needs a vector; {self.show(arg, x)} is a "
-                                 "matrix", arg)  # fmt: skip
-                return None
-            return x if name == "softmax" else SCALAR
+        if name in ("softmax", "logsumexp"):  # of a matrix: by columns (a batch, §9)
+            if name == "softmax" or x.is_vector:
+                return x if name == "softmax" else SCALAR
+            return Shape(Dim(), x.cols)
         assert name == "kron"
         y = args[1]
         return Shape(x.rows * y.rows, x.cols * y.cols)
@@ -176,9 +207,14 @@ class Calls(Declarations):
         sym = self.symbols.get(node.id)
         if sym is None:
             return self.name(node)
+        if sym.kind == "definition":  # by an intermediate, held as a variable (§9)
+            shape = self.name(node)
+            if shape is not None:
+                self.pending[node.span] = shape
+            return shape
         if sym.kind != "variable":
             self.error(node.span, f"'{node.id}' is a {sym.kind}; differentiate by a declared "
-                       "variable", "wrt")  # fmt: skip
+                       "variable or a definition", "wrt")  # fmt: skip
             return None
         if sym.const:
             self.error(node.span, f"'{node.id}' is declared const and cannot be a variable of "
@@ -186,3 +222,11 @@ class Calls(Declarations):
             return None
         self.pending[node.span] = sym.shape if sym.shape else SCALAR
         return sym.shape
+
+
+def _type_words(shape: Shape) -> str:
+    if shape.is_scalar:
+        return "scalar"
+    if shape.is_column:
+        return f"vector({shape.rows})"
+    return f"matrix({shape.rows}, {shape.cols})"

@@ -1,8 +1,9 @@
-"""Statements: declarations (types, dimensions, properties) and definitions, each name new."""
+"""Statements: declarations (types, dimensions, properties; declared functions, §9) and
+definitions, each name new."""
 
 from __future__ import annotations
 
-from matdiff.analysis.model import Symbol, SymbolKind
+from matdiff.analysis.model import Symbol, SymbolKind, find_declared
 from matdiff.analysis.unify import Unifier
 from matdiff.base import language
 from matdiff.base.diagnostics import Diagnostic, Related
@@ -29,6 +30,11 @@ class Declarations(Unifier):
             self.error(name.span, f"'{name.id}' is {kind} and cannot be {what}", "reserved")
             return False
         old = self.symbols.get(name.id)
+        reserved = find_declared(self.symbols.get, name.id) if old is None else None
+        if reserved is not None:  # d_σ, grad_l, hess_l: a declared function's derivatives
+            self.error(name.span, f"'{name.id}' is reserved by the declaration of "
+                       f"{reserved[0].name}, as its derivative", "reserved")  # fmt: skip
+            return False
         if old is None:
             return True
         at = self.where(old.span)
@@ -45,6 +51,9 @@ class Declarations(Unifier):
         return False
 
     def declaration(self, decl: ast.Declaration) -> None:
+        if decl.type.kind.id in language.FUNCTION_TYPES:
+            self.function_declaration(decl)
+            return
         shape = self.type_shape(decl.type)
         props = self.properties(decl, shape)
         for name in decl.names:
@@ -53,6 +62,34 @@ class Declarations(Unifier):
                     name.id, "variable", name.span, decl.span, shape,
                     frozenset(props), decl.const,
                 )  # fmt: skip
+
+    def function_declaration(self, decl: ast.Declaration) -> None:
+        """``σ : elementwise``, ``l : function(vector(m))``: LANGUAGE.md §9."""
+        spec = decl.type
+        argument: Shape | None = None
+        if spec.kind.id == "elementwise":
+            if spec.dims is not None:
+                self.error(spec.span, "elementwise takes no sizes: σ : elementwise", "declaration")
+                return
+        else:
+            inner = spec.dims[0] if spec.dims is not None and len(spec.dims) == 1 else None
+            if isinstance(inner, ast.Name) and inner.id == "scalar":  # function(scalar)
+                inner = ast.TypeSpec(inner.span, inner, None)
+            if not isinstance(inner, ast.TypeSpec) or inner.kind.id not in language.TYPES:
+                self.error(spec.span, "function takes the type of its argument: "
+                           "function(vector(n)), function(matrix(m, n)) or function(scalar)",
+                           "declaration")  # fmt: skip
+                return
+            argument = self.type_shape(inner)
+            if argument is None:
+                return
+        for p in decl.properties:
+            self.error(p.span, f"a function has no properties ('{p.id}')", "declaration")
+        props = frozenset({"elementwise"} if argument is None else ())
+        for name in decl.names:
+            if self.check_new_name(name, "declared"):
+                self.symbols[name.id] = Symbol(name.id, "function", name.span, decl.span,
+                                               None, props, argument=argument)  # fmt: skip
 
     def type_shape(self, spec: ast.TypeSpec) -> Shape | None:
         kind = spec.kind.id
@@ -73,6 +110,10 @@ class Declarations(Unifier):
             return None
         out: list[Dim | None] = []
         for d in dims:  # matrix(n, n) with a bad n: one diagnostic
+            if isinstance(d, ast.TypeSpec):
+                self.error(d.span, "a dimension is a positive integer or a name, not a type",
+                           "declaration")  # fmt: skip
+                return None
             same = [o for o, e in zip(out, dims, strict=False) if e == d]
             out.append(same[0] if same else self.dimension(d))
         if any(d is None for d in out):
@@ -118,7 +159,15 @@ class Declarations(Unifier):
             if p.id in props:
                 self.error(p.span, f"property '{p.id}' is given twice", "declaration")
                 continue
-            if shape is not None and (shape.is_scalar or not shape.is_square):
+            if p.id == "stochastic" and shape is not None and shape.is_scalar:
+                self.error(p.span, "'stochastic' needs a vector or a matrix, not a scalar",
+                           "declaration")  # fmt: skip
+                continue
+            if (
+                p.id != "stochastic"
+                and shape is not None
+                and (shape.is_scalar or not shape.is_square)
+            ):
                 what = "a scalar" if shape.is_scalar else f"{shape}"
                 self.error(p.span, f"'{p.id}' needs a square matrix, not {what}", "declaration")
                 continue

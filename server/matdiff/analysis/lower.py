@@ -8,10 +8,12 @@ forms inside expressions (``grad(f, X)``) are computed by the engine on the spot
 from __future__ import annotations
 
 from fractions import Fraction
+from typing import Literal
 
-from matdiff.analysis.model import DocumentModel, Symbol
+from matdiff.analysis.model import DocumentModel, Symbol, find_declared
 from matdiff.analysis.shapes import integer_literal
 from matdiff.base import language
+from matdiff.engine import declared
 from matdiff.engine import expr as E
 from matdiff.engine.expr import EngineError
 from matdiff.engine.shape import SCALAR, Dim, Shape
@@ -47,12 +49,31 @@ def _flush(acc: E.Expr, pending: list[E.Expr], adding: bool) -> E.Expr:
     return E.add(acc, *pending) if adding else E.mul(acc, *pending)
 
 
-class Lowering:
-    """Turns the model's definitions into IR, caching each definition once."""
+_KINDS: dict[str, Literal["gradient", "numerator", "hessian"]] = {
+    "grad": "gradient",
+    "diff": "numerator",
+    "jacobian": "numerator",
+    "hessian": "hessian",
+}
 
-    def __init__(self, model: DocumentModel) -> None:
+
+class Lowering:
+    """Turns the model's definitions into IR, caching each definition once.
+
+    The definitions named in ``held`` are not inlined but stand as variables of their shape
+    (differentiating by an intermediate, LANGUAGE.md §9): see :meth:`held_variable`."""
+
+    def __init__(self, model: DocumentModel, held: frozenset[str] = frozenset()) -> None:
         self.model = model
+        self.held = held
         self.cache: dict[str, E.Expr] = {}
+
+    def held_variable(self, name: str) -> E.Var:
+        """Definition ``name`` as an independent variable of its shape."""
+        sym = self.model.symbols[name]
+        if sym.shape is None:
+            raise EngineError(f"'{name}' has errors; fix them first")
+        return E.var(name, sym.shape)
 
     def variable(self, sym: Symbol) -> E.Var:
         assert sym.shape is not None
@@ -86,6 +107,8 @@ class Lowering:
                 return E.var(node.id, SCALAR, {"const", "dim"})
             if sym.kind == "variable":
                 return self.variable(sym)
+            if node.id in self.held:
+                return self.held_variable(node.id)
             return self.definition(node.id)
         if isinstance(node, ast.Unary):
             inner = self.expr(node.operand)
@@ -193,6 +216,12 @@ class Lowering:
         if name in language.DERIVATIVES:
             return self.derivative(node, name)
         args = [self.expr(a) for a in node.args]
+        found = None if name in language.FUNCTIONS else find_declared(self.model.symbols.get, name)
+        if found is not None:  # σ(X), d_σ(X); l(y), grad_l(y), hess_l(y)
+            sym, order = found
+            if sym.argument is None:
+                return E.elementwise("d_" * order + sym.name, args[0])
+            return declared.apply(sym.name, order, args[0])
         if name in language.ELEMENTWISE:
             return E.elementwise(name, args[0])
         if name == "kron":
@@ -205,10 +234,17 @@ class Lowering:
     def derivative(self, node: ast.Call, name: str) -> E.Expr:
         from matdiff.engine import derive
 
-        f = self.expr(node.args[0])
         wrt = node.args[1]
         assert isinstance(wrt, ast.Name)
-        x = self.variable(self.model.symbols[wrt.id])
+        sym = self.model.symbols[wrt.id]
+        if sym.kind == "definition":  # by an intermediate: held while differentiating,
+            held = Lowering(self.model, self.held | {wrt.id})  # then put back
+            x = held.held_variable(wrt.id)
+            f = held.expr(node.args[0])
+            result = derive.derivative(f, x, _KINDS[name])
+            return E.substitute(result, {x: self.expr(wrt)})
+        f = self.expr(node.args[0])
+        x = self.variable(sym)
         kinds: dict[str, derive.Kind] = {
             "grad": "gradient",
             "diff": "numerator",

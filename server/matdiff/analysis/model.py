@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import bisect
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -11,7 +12,7 @@ from matdiff.base.spans import LineIndex, Span
 from matdiff.engine.shape import Shape
 from matdiff.syntax import ast
 
-SymbolKind = Literal["variable", "definition", "dimension"]
+SymbolKind = Literal["variable", "definition", "dimension", "function"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,6 +33,8 @@ class Symbol:
     properties: frozenset[str] = frozenset()
     const: bool = False
     value: ast.Expr | None = None  # a definition's expression
+    # a declared function's argument (function(vector(m))); None for an element-wise one
+    argument: Shape | None = None
 
     @property
     def is_variable(self) -> bool:
@@ -41,10 +44,33 @@ class Symbol:
     def describe(self) -> str:
         if self.kind == "dimension":
             return f"dimension {self.name}"
+        if self.kind == "function":
+            if self.argument is None:
+                return f"element-wise function {self.name} (σ'(X) is d_{self.name}(X))"
+            arg = _shape_words(self.argument)
+            return f"function {self.name} of a {arg} → scalar (∇ is grad_{self.name})"
         props = "".join(f" {p}" for p in sorted(self.properties))
         const = "const " if self.const else ""
         shape = "unknown shape" if self.shape is None else _shape_words(self.shape)
         return f"{const}{self.kind} {self.name}: {shape}{props}"
+
+
+def find_declared(lookup: Callable[[str], Symbol | None], name: str) -> tuple[Symbol, int] | None:
+    """The declared function a call of ``name`` applies, and the order of its derivative:
+    0 for σ and l themselves, 1 for d_σ and grad_l, 2 for d_d_σ and hess_l (§9)."""
+    sym = lookup(name)
+    if sym is not None:
+        return (sym, 0) if sym.kind == "function" else None
+    if name.startswith("d_"):
+        found = find_declared(lookup, name[2:])
+        if found is not None and found[0].argument is None:
+            return found[0], found[1] + 1
+    for order, prefix in ((1, "grad_"), (2, "hess_")):
+        if name.startswith(prefix):
+            sym = lookup(name[len(prefix) :])
+            if sym is not None and sym.kind == "function" and sym.argument is not None:
+                return sym, order
+    return None
 
 
 def _shape_words(shape: Shape) -> str:
@@ -121,6 +147,19 @@ class DocumentModel:
     @property
     def variables(self) -> list[Symbol]:
         return sorted((s for s in self.symbols.values() if s.kind == "variable"), key=self.position)
+
+    def intermediates(self, name: str) -> list[Symbol]:
+        """The definitions that definition ``name`` names (its intermediates, in document
+        order): it may be differentiated by each, held as an independent variable."""
+        sym = self.symbols.get(name)
+        if sym is None or sym.kind != "definition" or sym.value is None:
+            return []
+        out: dict[str, Symbol] = {}
+        for node in ast.walk(sym.value):
+            dep = self.symbols.get(node.id) if isinstance(node, ast.Name) else None
+            if dep is not None and dep.kind == "definition" and dep.name != name:
+                out.setdefault(dep.name, dep)
+        return sorted(out.values(), key=self.position)
 
     def depends_on(self, name: str) -> list[Symbol]:
         """The non-const variables that definition ``name`` depends on, through definitions."""

@@ -35,6 +35,10 @@ class Shapes(Calls):
         if sym is not None:
             if sym.kind == "dimension":
                 return SCALAR
+            if sym.kind == "function":
+                self.error(node.span, f"'{node.id}' is a declared function; call it as "
+                           f"{node.id}(…)", "function-as-value")  # fmt: skip
+                return None
             return sym.shape
         if node.id in language.BARE_CONSTANTS:
             return self.sized(node, language.BARE_CONSTANTS[node.id], ())

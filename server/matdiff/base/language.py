@@ -10,7 +10,10 @@ import difflib
 from dataclasses import dataclass
 
 TYPES = ("scalar", "vector", "matrix")
-PROPERTIES = ("symmetric", "spd", "diagonal", "invertible")
+# the types of declared functions (§9): not reserved, a document may name a value so
+FUNCTION_TYPES = ("elementwise", "function")
+PROPERTIES = ("symmetric", "spd", "diagonal", "invertible", "stochastic")  # stochastic:
+# non-negative columns summing to one (one-hot targets, probabilities), any m×n shape
 KEYWORDS = ("const", *TYPES, *PROPERTIES)
 
 ELEMENTWISE = (
@@ -70,6 +73,9 @@ DERIVATIVES = ("grad", "diff", "jacobian", "hessian")
 # Names that stand for a value on their own, without a call: their size comes from context.
 BARE_CONSTANTS = {"I": "eye", "eye": "eye", "ones": "ones", "zeros": "zeros"}
 RESERVED = frozenset((*KEYWORDS, *FUNCTIONS, "I"))
+# A declared function's derivatives, by the prefix of their names (σ : elementwise reserves
+# d_σ, l : function(vector(m)) reserves grad_l and hess_l): LANGUAGE.md §9.
+DERIVED_PREFIXES = ("d_", "grad_", "hess_")
 # What other tools (MATLAB, NumPy, the Matrix Cookbook) call some of the functions: the
 # "did you mean" for names too far from ours for a typo match.
 ALIASES = {

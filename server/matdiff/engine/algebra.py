@@ -250,6 +250,38 @@ def _cancel_and_merge(chain: list[Expr]) -> list[Expr]:
     return chain
 
 
+def _is_ones(e: Expr | None) -> bool:
+    return isinstance(e, Const) and e.name == "ones"
+
+
+def _stochastic(e: Expr) -> bool:
+    return isinstance(e, Var) and "stochastic" in e.props
+
+
+def _ones_products(chain: list[Expr]) -> list[Expr]:
+    """1ₘ1ₙᵀ is the m×n matrix of ones; 1ᵀT = 1ᵀ and Tᵀ1 = 1 (with ones of any width) for a
+    T whose columns sum to one (declared ``stochastic``)."""
+    if len(chain) < 2 or not any(_is_ones(f) for f in chain):
+        return chain
+    out: list[Expr] = []
+    for f in chain:
+        last = out[-1] if out else None
+        if last is not None and _folds_to_ones(last, f):
+            out[-1] = ones(Shape(last.shape.rows, f.shape.cols))
+        else:
+            out.append(f)
+    return out
+
+
+def _folds_to_ones(a: Expr, b: Expr) -> bool:
+    """Is the product ab a matrix of ones?"""
+    if _is_ones(a) and _is_ones(b):  # 1ₘ1ₙᵀ
+        return a.shape.cols.is_one and b.shape.rows.is_one
+    if _is_ones(a):  # (1 1ᵀ)T = 1 (1ᵀT) = 1 1ᵀ
+        return _stochastic(b)
+    return _is_ones(b) and isinstance(a, Transpose) and _stochastic(a.arg)
+
+
 def _split_scalar_runs(chain: list[Expr]) -> tuple[list[Expr], list[Expr]]:
     """Pull minimal 1×1 runs out of a chain (``x yᵀ z`` → scalar ``yᵀz``, chain ``x``)."""
     scalars: list[Expr] = []
@@ -340,6 +372,7 @@ def _mul(factors: tuple[Expr, ...]) -> Expr:
         return zeros(shape)
     chain = _mixed_products(chain)
     chain = _cancel_and_merge(chain)
+    chain = _ones_products(chain)
     run_scalars, chain = _split_scalar_runs(chain)
     for s in run_scalars:
         powers[s] = powers.get(s, _F0) + 1
@@ -535,8 +568,10 @@ def sumall(x: Expr) -> Expr:
         return sumall(x.arg)
     if isinstance(x, Const) and x.name == "ones":
         return dim_value(x.shape.size)
-    if isinstance(x, Unary) and x.op in ("diag", "softmax"):
-        return sumall(x.arg) if x.op == "diag" else ONE_SCALAR
+    if isinstance(x, Unary) and x.op in ("diag", "softmax"):  # a batch's columns sum to 1 each
+        if x.op == "diag":
+            return sumall(x.arg)
+        return ONE_SCALAR if x.shape.is_vector else dim_value(x.shape.cols)
     if isinstance(x, Kron):  # sum(A ⊗ B) = sum(A) sum(B)
         return mul(sumall(x.left), sumall(x.right))
     return unary("sumall", x, SCALAR)

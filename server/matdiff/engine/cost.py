@@ -15,7 +15,8 @@ from fractions import Fraction
 from matdiff.engine import expr as E
 from matdiff.engine.shape import Dim
 
-_TOKEN = re.compile(r"[A-Za-z_][A-Za-z_0-9]*|\d+(?:\.\d+)?|\.\*|\./|\.\^|[-+*/^'@⊗∘×]")
+# a name is any letter or _, then letters, digits (W₁) and _ (LANGUAGE.md §9)
+_TOKEN = re.compile(r"[^\W\d]\w*|\d+(?:\.\d+)?|\.\*|\./|\.\^|[-+*/^'@⊗∘×]")
 
 
 def tokens(text: str) -> int:

@@ -13,8 +13,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from matdiff.engine import declared, ops
 from matdiff.engine import expr as E
-from matdiff.engine import ops
 
 D = Callable[[E.Expr], E.Expr]
 
@@ -78,7 +78,10 @@ def _elementwise(e: E.Expr, d: D) -> E.Expr:
         if not E.is_zero(dp):
             out = E.add(out, E.mul(E.hadamard(e, E.elementwise("log", x)), dp))
         return out
-    return E.hadamard(ops.ELEMENTWISE[e.fn].prime(x, e), d(x))
+    row = ops.ELEMENTWISE.get(e.fn)
+    if row is None:  # a declared σ: σ' is the element-wise function d_σ (engine.declared)
+        return E.hadamard(E.elementwise("d_" + e.fn, x), d(x))
+    return E.hadamard(row.prime(x, e), d(x))
 
 
 def _unary(e: E.Expr, d: D) -> E.Expr:  # the function's row in the operation table
@@ -100,7 +103,23 @@ RULES: dict[str, Rule] = {
 }
 
 
+def _declared(e: E.Expr, d: D) -> E.Expr:
+    assert isinstance(e, E.Unary)
+    return declared.differential(e, d)
+
+
+_DECLARED_RULES = {  # declared functions (engine.declared)
+    "vector": Rule("d l(y) = ∇l(y)ᵀ dy, eq. (2)", _declared),
+    "matrix": Rule("d L(Y) = tr(∇L(Y)ᵀ dY), eq. (3)", _declared),
+    "grad": Rule("d ∇l(y) = ∇²l(y) dy", _declared),
+}
+
+
 def rule_for(e: E.Expr) -> Rule:
+    if isinstance(e, E.Unary) and declared.is_declared_op(e.op):  # l(y), ∇l(y)
+        if declared.split_op(e.op)[0]:
+            return _DECLARED_RULES["grad"]
+        return _DECLARED_RULES["vector" if e.arg.shape.is_vector or e.arg.is_scalar else "matrix"]
     key = f"un:{e.op}" if isinstance(e, E.Unary) else e.kind
     return RULES[key]
 

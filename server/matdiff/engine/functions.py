@@ -277,9 +277,10 @@ def softmax(x: Expr) -> Expr:
 
 
 def logsumexp(x: Expr) -> Expr:
+    """Of a vector, a scalar; of an m×N matrix, the 1×N row of its columns' (a batch, §9)."""
     if x.is_scalar:
         return x
-    return unary("logsumexp", x, SCALAR)
+    return unary("logsumexp", x, SCALAR if x.shape.is_vector else Shape(Dim(), x.shape.cols))
 
 
 def rebuild(e: Expr, kids: tuple[Expr, ...]) -> Expr:
@@ -307,9 +308,11 @@ def rebuild(e: Expr, kids: tuple[Expr, ...]) -> Expr:
             return unvec(kids[0], e.shape)
         from matdiff.engine.ops import UNARY  # the operation table builds on this module
 
-        build = UNARY[e.op].build
-        assert build is not None, e.op
-        return build(kids[0])
+        row = UNARY.get(e.op)  # none: a declared function (engine.declared)
+        if row is None:
+            return unary(e.op, kids[0], e.shape)
+        assert row.build is not None, e.op
+        return row.build(kids[0])
     if isinstance(e, Derivative):
         return derivative_of(kids[0], e.var)
     raise AssertionError(f"leaf {type(e).__name__} has no children")

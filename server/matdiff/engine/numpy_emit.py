@@ -15,12 +15,15 @@ log σ(z) = −log(1 + e⁻ᶻ), log(1 − σ(z)) = −log(1 + eᶻ), log softma
 from __future__ import annotations
 
 import itertools
+import re
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from matdiff.engine import declared
 from matdiff.engine import expr as E
 from matdiff.engine.printer import DSL, coef_text
+from matdiff.engine.pynames import python_name
 from matdiff.engine.shape import Dim, Shape
 
 
@@ -59,6 +62,10 @@ NUMPY = Backend(
         "logsumexp": "np.logaddexp.reduce({0}, axis=None)",
         "log_sigmoid": "-np.logaddexp(0, {-0})", "log1m_sigmoid": "-np.logaddexp(0, {0})",
         "log_softmax": "{0} - np.logaddexp.reduce({0}, axis=None)",
+        # a batch (§9): the softmax and logsumexp of each column of a matrix
+        "softmax_columns": "np.exp({0} - np.logaddexp.reduce({0}, axis=0))",
+        "logsumexp_columns": "np.logaddexp.reduce({0}, axis=0)",
+        "log_softmax_columns": "{0} - np.logaddexp.reduce({0}, axis=0)",
         "outer": "np.outer({0}, {1})", "kron": "np.kron({0}, {1})", "eye": "np.eye({0})",
         "ones": "np.ones({0})", "zeros": "np.zeros({0})",
         "commutation": "np.eye({0}*{1})[np.arange({0}*{1}).reshape({1}, {0}).T.reshape(-1)]",
@@ -86,6 +93,8 @@ TORCH = Backend(
         "log_sigmoid": "torch.nn.functional.logsigmoid({0})",
         "log1m_sigmoid": "torch.nn.functional.logsigmoid({-0})",
         "log_softmax": "torch.log_softmax({0}, 0)",
+        "softmax_columns": "torch.softmax({0}, 0)", "logsumexp_columns": "torch.logsumexp({0}, 0)",
+        "log_softmax_columns": "torch.log_softmax({0}, 0)",
         "outer": "torch.outer({0}, {1})",
         "kron": "torch.kron({0}.contiguous(), {1}.contiguous())",  # torch.kron fails on views
         "eye": "torch.eye({0})", "ones": "torch.ones({0})", "zeros": "torch.zeros({0})",
@@ -105,6 +114,9 @@ JAX = Backend(
         "softmax": "jax.nn.softmax({0})", "logsumexp": "jax.nn.logsumexp({0})",
         "log_sigmoid": "jax.nn.log_sigmoid({0})", "log1m_sigmoid": "jax.nn.log_sigmoid({-0})",
         "log_softmax": "jax.nn.log_softmax({0})",
+        "softmax_columns": "jax.nn.softmax({0}, axis=0)",
+        "logsumexp_columns": "jax.nn.logsumexp({0}, axis=0)",
+        "log_softmax_columns": "jax.nn.log_softmax({0}, axis=0)",
     },
 )  # fmt: skip
 
@@ -170,7 +182,7 @@ class _Emitter:
         """A name for ``e`` that no variable, dimension or other binding uses: ``X_inv`` for
         the inverse of a variable, ``p`` for a softmax, else ``t1``, ``t2``…"""
         if isinstance(e, E.Unary) and e.op == "inv" and isinstance(e.arg, E.Var):
-            base, first = f"{e.arg.name}_inv", 2
+            base, first = f"{python_name(e.arg.name)}_inv", 2
         elif isinstance(e, E.Unary) and e.op == "softmax":
             base, first = "p", 2
         else:
@@ -227,6 +239,8 @@ class _Emitter:
             return code
         if code.startswith(self.b.prefixes) and code.endswith(")") and _balanced_call(code):
             return code
+        if _CALL.match(code) and code.endswith(")") and _balanced_call(code):  # d_σ(z)
+            return code
         if code.endswith(".T") and self._is_atom(code[:-2]):
             return code
         return f"({code})"
@@ -236,13 +250,14 @@ class _Emitter:
             code.replace("_", "").isalnum()
             or (code.startswith("(") and _balanced_call(code))
             or (code.startswith(self.b.prefixes) and code.endswith(")") and _balanced_call(code))
+            or (_CALL.match(code) is not None and code.endswith(")") and _balanced_call(code))
         )
 
     def emit(self, e: E.Expr) -> str:
         if isinstance(e, E.Var):
-            return e.name
+            return python_name(e.name)
         if isinstance(e, E.Differential):
-            return "d" + e.var.name
+            return "d" + python_name(e.var.name)
         if isinstance(e, E.Num):
             text = coef_text(e.value, DSL)
             return (
@@ -275,6 +290,8 @@ class _Emitter:
                 return f"{self.atom(e.arg)} ** {self.atom(e.param)}"
             if e.fn == "log" and (stable := self.stable_log(e.arg)) is not None:
                 return stable
+            if e.fn not in self.b.fn:  # a declared function: the caller supplies it
+                return self.template(f"{python_name(e.fn)}({{0}})", e.arg)
             return self.template(self.b.fn[e.fn], e.arg)
         if isinstance(e, E.Unary):
             return self.unary(e)
@@ -286,7 +303,8 @@ class _Emitter:
         if isinstance(a, E.Elementwise) and a.fn == "sigmoid":
             return self.template(op["log_sigmoid"], a.arg)
         if isinstance(a, E.Unary) and a.op == "softmax":
-            return self.template(op["log_softmax"], a.arg)
+            batch = "_columns" if kind(a.arg.shape) == "m" else ""  # by columns (§9)
+            return self.template(op["log_softmax" + batch], a.arg)
         if isinstance(a, E.Sum) and len(a.terms) == 2:  # 1 − σ(z)
             one, other = a.terms
             c, rest = E.split_coef(other)
@@ -349,6 +367,8 @@ class _Emitter:
         return code
 
     def unary(self, e: E.Unary) -> str:
+        if declared.is_declared_op(e.op):  # grad_l(y): the caller supplies it
+            return self.template(f"{python_name(declared.dsl_name(e.op))}({{0}})", e.arg)
         op = self.b.op
         a = e.arg
         match e.op:
@@ -365,6 +385,8 @@ class _Emitter:
                 return op["unvec"].format(self.atom(a), rows, cols)
             case "sumall":
                 return self.template(op["sum"], a)
+            case "softmax" | "logsumexp" if kind(a.shape) == "m":  # a batch: by columns
+                return self.template(op[f"{e.op}_columns"], a)
             case name if name in op:
                 return self.template(op[name], a)
         raise E.EngineError(f"cannot write {e.op} as {self.b.name}")
@@ -399,6 +421,9 @@ def _all_occurrences(root: E.Expr) -> list[E.Expr]:
     return out
 
 
+_CALL = re.compile(r"[^\W\d]\w*\(")  # a call of a declared function: σ(, grad_l(
+
+
 def _cheap(e: E.Expr) -> bool:
     """Not worth a name: a variable, a number, a constant, a differential, a transpose."""
     if isinstance(e, E.Transpose):
@@ -416,14 +441,18 @@ def _is_name(code: str) -> bool:
 
 
 def _names(roots: list[E.Expr]) -> set[str]:
-    """The names the code may read: variables and dimension symbols."""
+    """The names the code may read: variables, dimension symbols, declared functions."""
     out: set[str] = set()
     for root in roots:
         for n in E.walk(root):
             if isinstance(n, E.Var):
-                out.add(n.name)
-            out.update(n.shape.rows.syms)
-            out.update(n.shape.cols.syms)
+                out.update((n.name, python_name(n.name)))
+            elif isinstance(n, E.Elementwise) and declared.is_declared_fn(n.fn):  # σ, d_σ
+                out.add(python_name(n.fn))
+            elif isinstance(n, E.Unary) and declared.is_declared_op(n.op):  # l, grad_l
+                out.add(python_name(declared.dsl_name(n.op)))
+            for sym in (*n.shape.rows.syms, *n.shape.cols.syms):
+                out.update((sym, python_name(sym)))
     return out
 
 

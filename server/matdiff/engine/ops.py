@@ -107,13 +107,28 @@ def _matpow(e: E.Unary, dx: E.Expr) -> E.Expr:
     return E.add(*(E.mul(E.matpow(x, i), dx, E.matpow(x, k - 1 - i)) for i in range(k)))
 
 
+def _batch(e: E.Unary, dx: E.Expr) -> E.Expr:
+    """softmax and logsumexp of an m×N batch: by columns."""
+    x = e.arg
+    s = E.softmax(x)
+    ones = E.ones(Shape(x.shape.rows, Dim()))
+    column_sums = E.mul(E.transpose(ones), E.hadamard(s, dx))  # 1ᵀ(S ∘ dZ), 1×N
+    if e.op == "logsumexp":
+        return column_sums
+    return E.sub(E.hadamard(s, dx), E.hadamard(s, E.mul(ones, column_sums)))
+
+
 def _softmax(e: E.Unary, dx: E.Expr) -> E.Expr:  # ds = s ∘ dx − s (sᵀ dx)
+    if not e.arg.shape.is_vector:  # a batch: by columns
+        return _batch(e, dx)
     s = e
     inner = E.mul(E.transpose(s), dx) if e.arg.shape.is_column else E.mul(dx, E.transpose(s))
     return E.sub(E.hadamard(s, dx), E.mul(s, inner))
 
 
 def _logsumexp(e: E.Unary, dx: E.Expr) -> E.Expr:
+    if not e.arg.shape.is_vector:  # a batch: by columns
+        return _batch(e, dx)
     sm = E.softmax(e.arg)
     return E.mul(E.transpose(sm), dx) if e.arg.shape.is_column else E.mul(dx, E.transpose(sm))
 

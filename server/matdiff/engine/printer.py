@@ -14,6 +14,7 @@ from collections.abc import Container
 from dataclasses import dataclass
 from fractions import Fraction
 
+from matdiff.engine import declared
 from matdiff.engine import expr as E
 from matdiff.engine.shape import Dim
 
@@ -105,10 +106,14 @@ _GREEK_LETTER = re.compile(r"(?:MATHEMATICAL ITALIC )?GREEK (SMALL|CAPITAL) LETT
 _LATEX_SPECIAL = {"_": "\\_", "#": "\\#", "$": "\\$", "%": "\\%", "&": "\\&"}
 
 
+_SUBSCRIPT_DIGITS = str.maketrans("₀₁₂₃₄₅₆₇₈₉", "0123456789")
+
+
 def latex_name(name: str) -> str:
     """A name as LaTeX (LANGUAGE.md §9): a Greek letter as its command (λ, ``lambda`` →
     ``\\lambda``), one letter as itself, several letters upright (``\\mathrm{lam}``), a
-    trailing number as a subscript (``W1`` → ``W_1``, ``W12`` → ``W_{12}``)."""
+    trailing number as a subscript (``W1`` → ``W_1``, ``W12`` → ``W_{12}``; ``W₁`` too)."""
+    name = name.translate(_SUBSCRIPT_DIGITS)
     m = re.fullmatch(r"(.*?\D)(\d+)", name)
     if m is not None:
         digits, base = m.group(2), m.group(1)
@@ -122,6 +127,13 @@ def latex_name(name: str) -> str:
     if len(pieces) == 1:
         return pieces[0].rstrip()
     return f"\\mathrm{{{''.join(pieces).rstrip()}}}"
+
+
+def _latex_base(name: str) -> str:
+    """A declared function's name as LaTeX, braced where it ends in a subscript (so that a
+    prime or an argument follows the whole name: ``{f_1}'``)."""
+    text = latex_name(name)
+    return f"{{{text}}}" if _ends_with_script(text) else text
 
 
 def _latex_char(ch: str) -> str:
@@ -203,6 +215,12 @@ class Printer:
             if e.fn == "pow":
                 assert e.param is not None
                 return self.power(e.arg, e.param, ".^")
+            if s.name == "text" and e.fn.startswith("d_"):  # σ'(z) of a declared σ
+                return self.call(declared.prime_text(e.fn), self(e.arg))
+            if s.name == "latex" and declared.is_declared_fn(e.fn):  # \sigma'(z)
+                base, primes = declared.split_primes(e.fn)
+                name = _latex_base(base) + "'" * primes
+                return f"{name}\\left({self(e.arg)}\\right)", ATOM
             return self.call(e.fn, self(e.arg))
         if isinstance(e, E.Unary):
             return self.unary(e)
@@ -401,6 +419,12 @@ class Printer:
             )
         if op == "unvec":
             return self.call("unvec", self(a), dim_text(e.shape.rows, s), dim_text(e.shape.cols, s))
+        if declared.is_declared_op(op) and s.name == "latex":  # \nabla l(y), \nabla^2 l(y)
+            prefix, name = declared.latex_parts(op)
+            return f"{prefix}{_latex_base(name)}\\left({self(a)}\\right)", ATOM
+        if declared.is_declared_op(op):  # l(y), ∇l(y), ∇²l(y); grad_l(y) in the dsl
+            name = declared.text_name(op) if s.name == "text" else declared.dsl_name(op)
+            return self.call(name, self(a))
         name = {"diagpart": "diag", "sumall": "sum"}.get(op, op)
         return self.call(name, self(a))
 

@@ -22,7 +22,7 @@ from typing import Literal
 from matdiff.engine import expr as E
 from matdiff.engine import nodes
 from matdiff.engine.cost import cost
-from matdiff.engine.shape import Shape
+from matdiff.engine.shape import Dim, Shape
 
 Phase = Literal["expand", "fold"]
 
@@ -172,10 +172,13 @@ def _sigmoid_of_negative(e: E.Expr) -> E.Expr | None:
 
 
 def _log_softmax(e: E.Expr) -> E.Expr | None:
-    """log softmax(z) = z − logsumexp(z)·1 (PRML eq. (4.104) with its log)."""
+    """log softmax(z) = z − logsumexp(z)·1 (PRML eq. (4.104) with its log); of a batch Z
+    (by columns), Z − 1 logsumexp(Z) with logsumexp(Z) the row of its columns'."""
     if isinstance(e, E.Elementwise) and e.fn == "log" and isinstance(e.arg, E.Unary) \
             and e.arg.op == "softmax":  # fmt: skip
         z = e.arg.arg
+        if not z.shape.is_vector:
+            return E.sub(z, E.mul(E.ones(Shape(z.shape.rows, Dim())), E.logsumexp(z)))
         return E.sub(z, E.mul(E.logsumexp(z), E.ones(z.shape)))
     return None
 

@@ -99,7 +99,7 @@ def function_actions(snap: Snapshot, defn: ast.Definition) -> list[types.CodeAct
     requests: list[tuple[str, list[str], bool, str]] = []
     for backend in ("numpy", "torch", "jax"):
         label = codegen.LABEL[backend]
-        for v in variables:
+        for v in [*variables, *(d.name for d in snap.model.intermediates(of))]:
             requests.append(
                 (backend, [v], False, f"Insert {label} gradient function for {of} by {v}")
             )
@@ -141,7 +141,7 @@ def derivative_actions(snap: Snapshot, defn: ast.Definition) -> list[types.CodeA
     if sym is None or sym.shape is None or sym.statement != defn.span:
         return []
     out: list[types.CodeAction] = []
-    for var in snap.model.depends_on(of):
+    for var in [*snap.model.depends_on(of), *snap.model.intermediates(of)]:
         requests = [
             (
                 "numerator",

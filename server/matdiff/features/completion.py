@@ -21,18 +21,18 @@ import re
 from lsprotocol import types
 
 from matdiff.analysis.model import Symbol
-from matdiff.base import language
+from matdiff.base import language, names
 from matdiff.features.snapshot import Snapshot
 
 TRIGGER_CHARACTERS = [":", "(", ","]
 SIGNATURE_TRIGGERS = ["(", ","]
 SIGNATURE_RETRIGGERS = [","]
 
-_DECLARATION = re.compile(
-    r"^\s*(?:const\s+)?[A-Za-z_]\w*(?:\s*,\s*[A-Za-z_]\w*)*\s*:(?P<rest>.*)$", re.S
-)
-_DEFINITION = re.compile(r"^\s*[A-Za-z_]\w*\s*=(?!=)", re.S)
-_CALL_OPEN = re.compile(r"([A-Za-z_]\w*)\s*$")
+_N = names.PATTERN
+_DECLARATION = re.compile(rf"^\s*(?:const\s+)?{_N}(?:\s*,\s*{_N})*\s*:(?P<rest>.*)$", re.S)
+_DEFINITION = re.compile(rf"^\s*{_N}\s*=(?!=)", re.S)
+_CALL_OPEN = re.compile(rf"({_N})\s*$")
+_PARTIAL = re.compile(rf"\s*(?:{_N})?")  # blank, or a name being typed
 
 
 def _prefix(snap: Snapshot, offset: int) -> tuple[int, str]:
@@ -69,6 +69,8 @@ def open_call(prefix: str) -> tuple[str, int] | None:
 def _shape_detail(sym: Symbol) -> str:
     if sym.kind == "dimension":
         return "dimension"
+    if sym.kind == "function":
+        return sym.describe()
     shape = "unknown shape" if sym.shape is None else str(sym.shape)
     props = "".join(f" {p}" for p in sorted(sym.properties))
     return f"{'const ' if sym.const else ''}{shape}{props}"
@@ -81,6 +83,7 @@ def _symbol_item(sym: Symbol) -> types.CompletionItem:
         else types.CompletionItemKind.Variable,
         "definition": types.CompletionItemKind.Field,
         "dimension": types.CompletionItemKind.TypeParameter,
+        "function": types.CompletionItemKind.Function,
     }[sym.kind]
     return types.CompletionItem(
         label=sym.name, kind=kind, detail=_shape_detail(sym), sort_text=f"0{sym.name}"
@@ -129,8 +132,10 @@ def completion(snap: Snapshot, position: types.Position) -> types.CompletionList
         rest = m.group("rest")
         if call is not None and call[0] in ("vector", "matrix"):
             items = _dimensions(snap)
-        elif not rest.strip() or re.fullmatch(r"\s*[A-Za-z_]*", rest):
-            items = _keywords(language.TYPES, types.CompletionItemKind.Class)
+        elif not rest.strip() or _PARTIAL.fullmatch(rest):
+            items = _keywords(
+                (*language.TYPES, *language.FUNCTION_TYPES), types.CompletionItemKind.Class
+            )
         else:
             items = _keywords(language.PROPERTIES, types.CompletionItemKind.Keyword)
     elif _DEFINITION.match(prefix):
@@ -143,7 +148,7 @@ def completion(snap: Snapshot, position: types.Position) -> types.CompletionList
                 if s.kind != "dimension" and snap.model.absolute(s.statement).end <= start
             ]
             items.extend(_function_items())
-    elif re.fullmatch(r"\s*[A-Za-z_]*", prefix):
+    elif _PARTIAL.fullmatch(prefix):
         items = _keywords(("const",), types.CompletionItemKind.Keyword)
     return types.CompletionList(is_incomplete=False, items=items)
 

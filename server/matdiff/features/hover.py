@@ -56,7 +56,7 @@ def _symbol_line(snap: Snapshot, name: str) -> str:
     where = (
         "first used"
         if sym.kind == "dimension"
-        else ("declared" if sym.kind == "variable" else "defined")
+        else ("declared" if sym.kind in ("variable", "function") else "defined")
     )
     return f"**{name}** — {sym.describe()} ({where} on line {line})"
 
@@ -70,6 +70,8 @@ def definition_hover(snap: Snapshot, name: str) -> list[str]:
     variables = snap.model.depends_on(name)
     for k, var in enumerate(variables):
         blocks.extend(_by_variable(snap, name, var.name, with_steps=k == 0))
+    for dep in snap.model.intermediates(name):  # by an intermediate, held as a variable:
+        blocks.extend(_by_variable(snap, name, dep.name, False, intermediate=True))  # its lines
     if len(variables) > 1 and snap.settings.steps_on_hover:
         blocks.append(
             f"_Steps are shown for {variables[0].name}; for the others use the code action "
@@ -78,9 +80,12 @@ def definition_hover(snap: Snapshot, name: str) -> list[str]:
     return blocks
 
 
-def _by_variable(snap: Snapshot, of: str, wrt: str, with_steps: bool = True) -> list[str]:
+def _by_variable(
+    snap: Snapshot, of: str, wrt: str, with_steps: bool = True, intermediate: bool = False
+) -> list[str]:
     """The derivatives by one variable; the derivation steps too for the first one (they
-    are long, and the slowest part of a hover)."""
+    are long, and the slowest part of a hover).  By an ``intermediate`` (a definition held
+    as a variable), only the derivatives' lines."""
     settings = snap.settings
     sym = snap.model.symbols[of]
     var = snap.model.symbols[wrt]
@@ -90,7 +95,8 @@ def _by_variable(snap: Snapshot, of: str, wrt: str, with_steps: bool = True) -> 
         kinds.append("gradient")
     if settings.layout in ("numerator", "both") or not sym.shape.is_scalar:
         kinds.append("numerator")
-    blocks = [f"**by {wrt}** ({var.shape})"]
+    held = " — an intermediate, held as a variable" if intermediate else ""
+    blocks = [f"**by {wrt}** ({var.shape}{held})"]
     first: Derivation | None = None
     for kind in kinds:
         try:
@@ -104,7 +110,7 @@ def _by_variable(snap: Snapshot, of: str, wrt: str, with_steps: bool = True) -> 
             "numerator": f"numerator layout ∂{of}/∂{wrt}",
         }[kind]
         blocks.append(f"- {label} ({d.result.shape}): `{to_text(d.result)}`")
-    if first is None:
+    if first is None or intermediate:
         return blocks
     blocks.append(f"```python\n{to_numpy(first.result)}\n```")
     if settings.numeric_check:

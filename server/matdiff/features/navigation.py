@@ -12,13 +12,13 @@ import re
 from lsprotocol import types
 
 from matdiff.analysis.model import Symbol
-from matdiff.base import language
+from matdiff.base import language, names
 from matdiff.base.spans import Span
 from matdiff.features.nodes import name_at, names_in
 from matdiff.features.snapshot import Snapshot
 from matdiff.syntax import ast
 
-IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+IDENTIFIER = names.NAME
 
 
 class Refused(Exception):  # noqa: N818 — reads as "raise Refused(why)"
@@ -52,7 +52,9 @@ def _broken_names(snap: Snapshot, statement: ast.Broken) -> list[ast.Name]:
     code = re.sub(r"#[^\r\n]*", lambda m: " " * len(m.group()), text)
     frame = statement.span.frame
     return [
-        ast.Name(Span(m.start(), m.end(), frame).shift(statement.span.start), m.group())
+        ast.Name(
+            Span(m.start(), m.end(), frame).shift(statement.span.start), names.normal(m.group())
+        )
         for m in IDENTIFIER.finditer(code)
         if not (m.start() > 0 and code[m.start() - 1].isdigit())
     ]
@@ -108,6 +110,7 @@ def check_new_name(snap: Snapshot, old: str, new: str) -> None:
     """Raise :class:`Refused` unless ``new`` can replace ``old`` everywhere."""
     if not IDENTIFIER.fullmatch(new):
         raise Refused(f"'{new}' is not a name (letters, digits and _, not starting with a digit)")
+    new = names.normal(new)
     if new in language.RESERVED:
         raise Refused(f"'{new}' is reserved by the language and cannot name a variable")
     if new != old and new in snap.model.symbols:

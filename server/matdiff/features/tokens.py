@@ -30,7 +30,7 @@ from dataclasses import dataclass
 
 from lsprotocol import types
 
-from matdiff.analysis.model import Symbol
+from matdiff.analysis.model import Symbol, find_declared
 from matdiff.base import caches, language
 from matdiff.base.caches import Table
 from matdiff.base.spans import Span
@@ -92,8 +92,12 @@ def _name_token(snap: Snapshot, name: ast.Name) -> tuple[str, frozenset[str]] | 
     if sym is None:
         if name.id in language.FUNCTIONS or name.id == "I":
             return "function", frozenset({"defaultLibrary"})
+        if find_declared(snap.model.symbols.get, name.id) is not None:  # d_σ, grad_l
+            return "function", frozenset()
         return None
     mods: set[str] = set()
+    if sym.kind == "function":  # σ : elementwise, l : function(vector(m))
+        return "function", frozenset({"declaration"} if name.span == sym.span else ())
     if sym.kind == "dimension":
         if name.span == sym.span:
             mods.add("declaration")

@@ -12,7 +12,9 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from matdiff.engine import declared
 from matdiff.engine import expr as E
+from matdiff.numeric import declared as declared_values
 
 Array = NDArray[np.float64]
 
@@ -47,8 +49,10 @@ def commutation_matrix(m: int, n: int) -> Array:
 
 
 def _softmax(x: Array) -> Array:
-    z = np.exp(x - x.max())
-    return np.asarray(z / z.sum())
+    """Of a vector; of a matrix, of each column (a batch)."""
+    axis = None if 1 in x.shape else 0
+    z = np.exp(x - x.max(axis=axis, keepdims=True))
+    return np.asarray(z / z.sum(axis=axis, keepdims=True))
 
 
 def evaluate(e: E.Expr, env: Mapping[str, Any]) -> Array:
@@ -113,7 +117,10 @@ def evaluate(e: E.Expr, env: Mapping[str, Any]) -> Array:
             if n.fn == "pow":
                 assert n.param is not None
                 return go(n.arg) ** go(n.param)[0, 0]
-            return _FN[n.fn](go(n.arg))
+            fn = _FN.get(n.fn)
+            if fn is None:  # a declared function: the caller's, or a stand-in
+                return declared_values.elementwise_value(n.fn, go(n.arg), env)
+            return fn(go(n.arg))
         if isinstance(n, E.Unary):
             return _unary(n, go(n.arg))
         if isinstance(n, E.Derivative):
@@ -123,6 +130,8 @@ def evaluate(e: E.Expr, env: Mapping[str, Any]) -> Array:
         raise AssertionError(type(n))
 
     def _unary(n: E.Unary, a: Array) -> Any:
+        if declared.is_declared_op(n.op):
+            return declared_values.scalar_function_value(n.op, a, env)
         match n.op:
             case "tr":
                 return np.trace(a)
@@ -153,8 +162,9 @@ def evaluate(e: E.Expr, env: Mapping[str, Any]) -> Array:
             case "softmax":
                 return _softmax(a)
             case "logsumexp":
-                mx = a.max()
-                return mx + np.log(np.exp(a - mx).sum())
+                axis = None if 1 in a.shape else 0  # a matrix: the row of its columns'
+                mx = a.max(axis=axis, keepdims=True)
+                return mx + np.log(np.exp(a - mx).sum(axis=axis, keepdims=True))
         raise AssertionError(n.op)
 
     return go(e)

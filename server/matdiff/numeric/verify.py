@@ -15,7 +15,9 @@ import numpy as np
 from matdiff.engine import expr as E
 from matdiff.numeric.evaluate import Array, evaluate
 
-Sampling = Literal["general", "positive", "spd", "symmetric", "diagonal", "square", "unit"]
+Sampling = Literal[
+    "general", "positive", "spd", "symmetric", "diagonal", "square", "unit", "stochastic"
+]
 
 
 def sizes_for(symbols: Iterable[str], rng: np.random.Generator) -> dict[str, int]:
@@ -30,7 +32,9 @@ def sample(
     r, c = x.shape.rows.value(sizes), x.shape.cols.value(sizes)
     props = x.props
     if how is None:
-        if "spd" in props:
+        if "stochastic" in props:
+            how = "stochastic"
+        elif "spd" in props:
             how = "spd"
         elif "diagonal" in props:
             how = "diagonal"
@@ -51,6 +55,9 @@ def sample(
         b = np.diag(rng.uniform(0.5, 1.5, r))
     elif how == "square":
         b = np.eye(r) + 0.3 * b / np.sqrt(r)
+    elif how == "stochastic":  # non-negative columns summing to one
+        b = rng.uniform(0.1, 1.0, (r, c))
+        b = b / b.sum(axis=0, keepdims=True)
     elif how == "unit":  # entries in (0.1, 0.9): inside every element-wise domain; square
         b = rng.uniform(0.1, 0.9, (r, c))  # ones diagonally dominant (well conditioned)
         if r == c and r > 1:

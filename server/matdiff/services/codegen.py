@@ -14,13 +14,18 @@ import sys
 from dataclasses import dataclass
 
 from matdiff.analysis import DocumentModel
+from matdiff.base import language
 from matdiff.base.errors import MatdiffError
+from matdiff.engine import declared
 from matdiff.engine import expr as E
 from matdiff.engine.numpy_emit import statements
 from matdiff.engine.printer import to_text
+from matdiff.engine.pynames import python_name
 from matdiff.engine.shape import Shape
 from matdiff.services.derivatives import Derivation, derivation
 
+_CALLABLE = "Callable[..., Any]"  # a declared function's parameter
+_BUILT_IN = frozenset((*language.ELEMENTWISE, "pow"))
 IMPORTS = {
     "numpy": ("import numpy as np",),
     "torch": ("import torch",),
@@ -60,8 +65,9 @@ def gradient_function(model: DocumentModel, of: str, wrt: list[str], backend: st
     outputs: list[E.Expr] = ([f] if value else []) + [d.result for d in ds]
     lines, codes = statements(outputs, backend, [*model.symbols, *model.dimensions])
     params = _parameters(model, outputs, "\n".join([*lines, *codes]), backend)
-    suffix = "_".join(wrt) if len(wrt) == 1 else ""
-    name = (f"{of}_and_grad" if value else f"grad_{of}") + (f"_{suffix}" if suffix else "")
+    suffix = "_".join(map(python_name, wrt)) if len(wrt) == 1 else ""
+    of_py = python_name(of)
+    name = (f"{of_py}_and_grad" if value else f"grad_{of_py}") + (f"_{suffix}" if suffix else "")
     returns = [_hint(o.shape, backend) for o in outputs]
     ret = returns[0] if len(returns) == 1 else f"tuple[{', '.join(returns)}]"
     signature = ", ".join(f"{_py(p)}: {hint}" for p, hint in params)
@@ -71,10 +77,14 @@ def gradient_function(model: DocumentModel, of: str, wrt: list[str], backend: st
     for p, _ in params:
         if p != _py(p):
             source = re.sub(rf"\b{re.escape(p)}\b", _py(p), source)
-    return Function(name, source, IMPORTS[backend])
+    imports = IMPORTS[backend]
+    if any(hint == _CALLABLE for _, hint in params):
+        imports = (*imports, "from collections.abc import Callable", "from typing import Any")
+    return Function(name, source, imports)
 
 
 def _py(name: str) -> str:
+    name = python_name(name)
     return f"{name}_" if keyword.iskeyword(name) else name
 
 
@@ -88,12 +98,20 @@ def _parameters(
             if isinstance(n, E.Var) and "dim" not in n.props:
                 used.add(n.name)
     out: list[tuple[str, str]] = []
-    for sym in model.variables:
+    for sym in [*model.variables, *model.definitions]:  # definitions: held intermediates
         if sym.name in used and sym.shape is not None:
             out.append((sym.name, _hint(sym.shape, backend)))
     for dim in model.dimensions:
         if re.search(rf"\b{re.escape(dim)}\b", code):
             out.append((dim, "int"))
+    functions = {  # declared functions: the caller supplies them (d_σ, grad_l, hess_l)
+        n.fn if isinstance(n, E.Elementwise) else declared.dsl_name(n.op)
+        for e in exprs
+        for n in E.walk(e)
+        if (isinstance(n, E.Elementwise) and n.fn not in _BUILT_IN)
+        or (isinstance(n, E.Unary) and declared.is_declared_op(n.op))
+    }
+    out.extend((name, _CALLABLE) for name in sorted(functions))
     return out
 
 
@@ -107,7 +125,7 @@ def _docstring(model: DocumentModel, of: str, ds: list[Derivation], value: bool,
         lines.append(f"∇_{d.wrt} {of} = {to_text(d.result)}")
     shapes = ", ".join(
         f"{p} {_shape_note(model.symbols[p].shape)}"  # type: ignore[arg-type]
-        for p, hint in params if hint != "int"
+        for p, hint in params if hint not in ("int", _CALLABLE)
     )  # fmt: skip
     lines += ["", f"Shapes: {shapes}.",
               "Gradient layout: each gradient has the shape of its variable.",

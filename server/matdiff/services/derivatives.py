@@ -50,7 +50,9 @@ _Lines = list[tuple[str | None, str, str]]  # a step's left side, its body, its 
 _STEPS: Table[tuple[E.Expr, E.Var, E.Expr | None, bool], _Lines] = Table("services.steps", 4096)
 # One Lowering per model (the last few models), by the model's identity; the same for the
 # lowering that keeps definitions as written (the steps' first line).
-_LOWERINGS: Table[int, tuple[DocumentModel, Lowering]] = Table("services.lowerings", 4)
+_LOWERINGS: Table[tuple[int, frozenset[str]], tuple[DocumentModel, Lowering]] = Table(
+    "services.lowerings", 8
+)
 _WRITTEN: Table[int, tuple[DocumentModel, _AsWritten]] = Table("services.written", 4)
 for _memo in MEMOS:  # the engine's own memo tables, counted and cleared with the caches
     caches.share(_memo.name, _memo.__len__, _memo.clear)
@@ -72,15 +74,16 @@ def _fresh_caches() -> None:
             active[table].clear()
 
 
-def _lowering(model: DocumentModel) -> Lowering:
-    """One Lowering per model (the last few models), so each definition is lowered once."""
+def _lowering(model: DocumentModel, held: frozenset[str] = frozenset()) -> Lowering:
+    """One Lowering per model and held intermediates (the last few), so each definition is
+    lowered once."""
     _fresh_caches()
     lowerings = caches.active()[_LOWERINGS]
-    got = lowerings.get(id(model))
+    got = lowerings.get((id(model), held))
     if got is not None and got[0] is model:
         return got[1]
-    lowering = Lowering(model)
-    lowerings.put(id(model), (model, lowering))
+    lowering = Lowering(model, held)
+    lowerings.put((id(model), held), (model, lowering))
     return lowering
 
 
@@ -225,8 +228,11 @@ def derivation(
             raise MatdiffError(f"'{of}' is a variable; --of names a definition (name = expression)")
         raise MatdiffError(f"'{of}' is not defined{_unknown(model, of, 'definition')}")
     var = model.symbols.get(wrt)
-    if var is None or var.kind != "variable":
+    if var is None or var.kind not in ("variable", "definition"):
         raise MatdiffError(f"'{wrt}' is not a declared variable{_unknown(model, wrt, 'variable')}")
+    held = frozenset({wrt}) if var.kind == "definition" else frozenset()
+    if wrt == of:
+        raise MatdiffError(f"'{of}' by itself: --wrt names a variable or a definition '{of}' uses")
     if var.const:
         raise MatdiffError(f"'{wrt}' is declared const and cannot be a variable of differentiation")
     if sym.shape is None or var.shape is None:
@@ -238,9 +244,9 @@ def derivation(
         )
     try:
         with E.Budget(seconds):
-            lowering = _lowering(model)
+            lowering = _lowering(model, held)
             f = lowering.definition(of)
-            x = lowering.variable(var)
+            x = lowering.held_variable(wrt) if held else lowering.variable(var)
             results = caches.active()[_RESULTS]
             result = results.get((f, x, kind))
             if result is None:

@@ -66,7 +66,7 @@ Expr = Number | Name | Call | Binary | Unary | Transpose
 class TypeSpec:
     span: Span = field(compare=False, repr=False)
     kind: Name
-    dims: tuple[Name | Number, ...] | None
+    dims: tuple[Name | Number | TypeSpec, ...] | None  # a TypeSpec: function(vector(m))
 
 
 @dataclass(frozen=True, slots=True)

@@ -28,6 +28,7 @@ from __future__ import annotations
 import itertools
 import re
 
+from matdiff.base import names
 from matdiff.base.spans import Span
 from matdiff.syntax import ast
 from matdiff.syntax.tokens import CANONICAL
@@ -36,7 +37,7 @@ from matdiff.syntax.tokens import CANONICAL
 # a character no terminal matches is seen, and rejected, rather than skipped).  Split by
 # it, a text is whitespace, token, whitespace, …, token, whitespace.
 _TOKEN = re.compile(
-    r"([A-Za-z_][A-Za-z0-9_]*"
+    rf"({names.PATTERN}"
     r"|(?:\d+(?:\.\d+)?|\.\d+)(?:[eE][+-]?\d+)?"
     r"|\.[*/^T]|⁻¹|[-+*@/∘⊙⊗×·^'ᵀ(),:=]|[^ \t\f\r])"
 )
@@ -60,6 +61,11 @@ _SIGN = 3
 
 _new = tuple.__new__  # Span(start, end, frame), without NamedTuple.__new__'s Python frame
 _Tokens = tuple[list[str], list[str], list[int], list[int]]
+
+
+# function(vector(m)) nests one level; deeper types are left to lark (the driver reports a
+# type nested past its MAX_DEPTH), so that this parser's recursion stays shallow.
+_MAX_TYPE_LEVELS = 8
 
 
 class _RejectError(Exception):
@@ -93,6 +99,10 @@ def _tokenize(text: str) -> _Tokens:
         or ("a" if t[0] in _NAME_START else "0" if len(t) > 1 or t.isdecimal() else "?")
         for t in texts
     ]
+    if not text.isascii():  # a name may start with any letter, and is stored in NFC
+        for k, t in enumerate(texts):
+            if not t.isascii() and names.NAME.fullmatch(t):
+                kinds[k], texts[k] = "a", names.normal(t)
     kinds.append("$")
     bounds = list(itertools.accumulate(map(len, parts)))  # each token's start and end
     return kinds, texts, bounds[0:-1:2], bounds[1::2]
@@ -107,10 +117,36 @@ def _declaration(tokens: _Tokens, frame: int) -> ast.Declaration:
             raise _RejectError
         return ast.Name(_new(Span, (starts[i], ends[i], frame)), texts[i])
 
-    def dim(i: int) -> ast.Name | ast.Number:  # dim: NAME | NUMBER
+    def dim(i: int, level: int) -> tuple[ast.Name | ast.Number | ast.TypeSpec, int]:
+        """``dim: NAME | NUMBER | NAME dims`` at token i: the node and its last token."""
         if kinds[i] == "0":
-            return ast.Number(_new(Span, (starts[i], ends[i], frame)), texts[i])
-        return name(i)
+            return ast.Number(_new(Span, (starts[i], ends[i], frame)), texts[i]), i
+        if kinds[i] == "a" and kinds[i + 1] == "(":
+            return type_spec(i, level + 1)
+        return name(i), i
+
+    def type_spec(i: int, level: int = 0) -> tuple[ast.TypeSpec, int]:
+        """``NAME [dims]`` at token i, ``dims: "(" [dim ("," dim)*] ")"``; a type nested
+        deeper than _MAX_TYPE_LEVELS is left to lark (and reported too deep)."""
+        if level > _MAX_TYPE_LEVELS:
+            raise _RejectError
+        first = i
+        kind = name(i)
+        dims: list[ast.Name | ast.Number | ast.TypeSpec] | None = None
+        if kinds[i + 1] == "(":
+            dims = []
+            i += 2
+            if kinds[i] != ")":
+                node, i = dim(i, level)
+                dims.append(node)
+                while kinds[i + 1] == ",":
+                    node, i = dim(i + 2, level)
+                    dims.append(node)
+                i += 1
+                if kinds[i] != ")":
+                    raise _RejectError
+        span = _new(Span, (starts[first], ends[i], frame))
+        return ast.TypeSpec(span, kind, None if dims is None else tuple(dims)), i
 
     const = kinds[0] == "a" and texts[0] == "const"
     i = 1 if const else 0
@@ -120,23 +156,7 @@ def _declaration(tokens: _Tokens, frame: int) -> ast.Declaration:
         names.append(name(i))
     if kinds[i + 1] != ":":
         raise _RejectError
-    i += 2
-    kind = name(i)
-    first = i
-    dims: list[ast.Name | ast.Number] | None = None
-    if kinds[i + 1] == "(":  # dims: "(" [dim ("," dim)*] ")"
-        dims = []
-        i += 2
-        if kinds[i] != ")":
-            dims.append(dim(i))
-            while kinds[i + 1] == ",":
-                i += 2
-                dims.append(dim(i))
-            i += 1
-            if kinds[i] != ")":
-                raise _RejectError
-    span = _new(Span, (starts[first], ends[i], frame))
-    type_spec = ast.TypeSpec(span, kind, None if dims is None else tuple(dims))
+    spec, i = type_spec(i + 2)
     properties: list[ast.Name] = []  # properties: (NAME ","?)*
     i += 1
     while kinds[i] == "a":
@@ -145,7 +165,7 @@ def _declaration(tokens: _Tokens, frame: int) -> ast.Declaration:
     if kinds[i] != "$":
         raise _RejectError
     span = _new(Span, (starts[0], ends[i - 1], frame))
-    return ast.Declaration(span, tuple(names), type_spec, tuple(properties), const)
+    return ast.Declaration(span, tuple(names), spec, tuple(properties), const)
 
 
 def _expression(tokens: _Tokens, i: int, frame: int) -> ast.Expr:

@@ -18,6 +18,7 @@ from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedTok
 
 __all__ = ["Builder", "UnexpectedInput", "describe", "grammar_text", "parse_statement", "parser"]
 
+from matdiff.base import names
 from matdiff.base.diagnostics import Diagnostic
 from matdiff.base.spans import LineIndex, Span
 from matdiff.syntax import ast
@@ -62,31 +63,35 @@ class Builder:
         return Span(node.meta.start_pos, node.meta.end_pos, self.frame)
 
     def name(self, token: lark.Token) -> ast.Name:
-        return ast.Name(self.span(token), str(token))
+        return ast.Name(self.span(token), names.normal(str(token)))
 
     def statement(self, tree: lark.Tree[lark.Token]) -> ast.Statement:
         if tree.data == "definition":
             name, value = tree.children
             assert isinstance(name, lark.Token) and value is not None
             return ast.Definition(self.span(tree), self.name(name), self.expr(value))
-        const, names, type_spec, properties = tree.children
-        assert isinstance(names, lark.Tree) and isinstance(type_spec, lark.Tree)
+        const, names_, type_spec, properties = tree.children
+        assert isinstance(names_, lark.Tree) and isinstance(type_spec, lark.Tree)
         assert isinstance(properties, lark.Tree)
-        kind, dims = type_spec.children
-        assert isinstance(kind, lark.Token)
-        dim_nodes: tuple[ast.Name | ast.Number, ...] | None = None
-        if isinstance(dims, lark.Tree):
-            dim_nodes = tuple(self.dim(d) for d in dims.children if d is not None)
         return ast.Declaration(
             self.span(tree),
-            tuple(self.name(t) for t in names.children if isinstance(t, lark.Token)),
-            ast.TypeSpec(self.span(type_spec), self.name(kind), dim_nodes),
+            tuple(self.name(t) for t in names_.children if isinstance(t, lark.Token)),
+            self.type_spec(type_spec),
             tuple(self.name(t) for t in properties.children if isinstance(t, lark.Token)),
             const is not None,
         )
 
-    def dim(self, node: lark.Tree[lark.Token] | lark.Token) -> ast.Name | ast.Number:
-        assert isinstance(node, lark.Token)
+    def type_spec(self, tree: lark.Tree[lark.Token]) -> ast.TypeSpec:
+        kind, dims = tree.children
+        assert isinstance(kind, lark.Token)
+        dim_nodes: tuple[ast.Name | ast.Number | ast.TypeSpec, ...] | None = None
+        if isinstance(dims, lark.Tree):
+            dim_nodes = tuple(self.dim(d) for d in dims.children if d is not None)
+        return ast.TypeSpec(self.span(tree), self.name(kind), dim_nodes)
+
+    def dim(self, node: lark.Tree[lark.Token] | lark.Token) -> ast.Name | ast.Number | ast.TypeSpec:
+        if isinstance(node, lark.Tree):  # nested: a type inside a type
+            return self.type_spec(node)
         if node.type == "NUMBER":
             return ast.Number(self.span(node), str(node))
         return self.name(node)
@@ -100,7 +105,7 @@ class Builder:
                 return ast.Number(span, str(kids[0]))
             case "name":
                 assert isinstance(kids[0], lark.Token)
-                return ast.Name(span, str(kids[0]))
+                return ast.Name(span, names.normal(str(kids[0])))
             case "call":
                 func, args = kids
                 assert isinstance(func, lark.Token)

@@ -21,7 +21,7 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from matdiff.base import caches
+from matdiff.base import caches, names
 from matdiff.base.caches import Table
 from matdiff.base.diagnostics import Diagnostic
 from matdiff.base.spans import LineIndex, Span, lone_cr_as_lf
@@ -44,12 +44,13 @@ MAX_DEPTH = 100
 MAX_DIGITS = 100
 MAX_EXPONENT = 1000
 _LONG_NUMBER = re.compile(rf"\d{{{MAX_DIGITS + 1}}}|[eE][+-]?\d{{{len(str(MAX_EXPONENT))}}}")
+_N = names.PATTERN
 _NEW_STATEMENT = re.compile(
-    r"[ \t\f]*(const\b|[A-Za-z_]\w*[ \t]*"
-    r"(=(?!=)|:|,[ \t]*[A-Za-z_]\w*[ \t]*(,[ \t]*[A-Za-z_]\w*[ \t]*)*:))"
+    rf"[ \t\f]*(const\b|{_N}[ \t]*"
+    rf"(=(?!=)|:|,[ \t]*{_N}[ \t]*(,[ \t]*{_N}[ \t]*)*:))"
 )
-_DEFINES = re.compile(r"\s*([A-Za-z_]\w*)\s*=")
-_DECLARES = re.compile(r"\s*(?:const\s+)?([A-Za-z_]\w*(?:\s*,\s*[A-Za-z_]\w*)*)\s*:")
+_DEFINES = re.compile(rf"\s*({_N})\s*=")
+_DECLARES = re.compile(rf"\s*(?:const\s+)?({_N}(?:\s*,\s*{_N})*)\s*:")
 _SPECIAL = re.compile(r"[#();\n\r]")
 _LINE_BREAK = re.compile(r"[\n\r]")
 _BLANK = " \t\f\n\r"  # what is stripped from a statement's ends: whitespace, line breaks
@@ -227,7 +228,7 @@ def _oversized_number(statement: ast.Statement) -> ast.Number | None:
     if isinstance(statement, ast.Definition):
         nodes: list[ast.Expr] = ast.walk(statement.value)
     elif isinstance(statement, ast.Declaration):
-        nodes = list(statement.type.dims or ())
+        nodes = [d for _, d in _type_parts(statement.type) if isinstance(d, ast.Number)]
     else:
         return None
     for node in nodes:
@@ -254,6 +255,8 @@ def _whole(chunk: Chunk, message: str) -> Diagnostic:
 def depth(statement: ast.Statement) -> int:
     """How deeply ``statement``'s expression nests (see ``MAX_DEPTH``): the left operand of a
     binary operator is at its operator's level, every other operand one deeper."""
+    if isinstance(statement, ast.Declaration):  # a type inside a type: function(vector(m))
+        return max((level for level, _ in _type_parts(statement.type)), default=0)
     if not isinstance(statement, ast.Definition):
         return 0
     deepest = 0
@@ -272,16 +275,31 @@ def depth(statement: ast.Statement) -> int:
     return deepest
 
 
+def _type_parts(spec: ast.TypeSpec) -> list[tuple[int, ast.Name | ast.Number | ast.TypeSpec]]:
+    """Every size of a type and every type inside it, each with its level: the sizes of the
+    declared type are at 0, a type inside it (``function(vector(m))``) at 1, its sizes too."""
+    out: list[tuple[int, ast.Name | ast.Number | ast.TypeSpec]] = []
+    stack: list[tuple[int, ast.TypeSpec]] = [(0, spec)]
+    while stack:
+        level, t = stack.pop()
+        for d in t.dims or ():
+            nested = isinstance(d, ast.TypeSpec)
+            out.append((level + nested, d))
+            if isinstance(d, ast.TypeSpec):
+                stack.append((level + 1, d))
+    return out
+
+
 def _broken(chunk: Chunk, frame: int) -> ast.Broken:
     span = Span(0, len(chunk.text), frame)
-    names: list[ast.Name] = []
+    found: list[ast.Name] = []
     is_declaration = False
     head = chunk.text if len(chunk.text) <= MAX_STATEMENT else chunk.text[:200]
     if m := _DEFINES.match(head):
-        names.append(ast.Name(Span(m.start(1), m.end(1), frame), m.group(1)))
+        found.append(ast.Name(Span(m.start(1), m.end(1), frame), names.normal(m.group(1))))
     elif m := _DECLARES.match(head):
         is_declaration = True
-        for n in re.finditer(r"[A-Za-z_]\w*", m.group(1)):
+        for n in names.NAME.finditer(m.group(1)):
             s = m.start(1) + n.start()
-            names.append(ast.Name(Span(s, s + len(n.group()), frame), n.group()))
-    return ast.Broken(span, tuple(names), is_declaration)
+            found.append(ast.Name(Span(s, s + len(n.group()), frame), names.normal(n.group())))
+    return ast.Broken(span, tuple(found), is_declaration)

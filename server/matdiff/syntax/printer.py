@@ -82,18 +82,23 @@ def format_statement(statement: ast.Statement, text: str) -> str:
         return f"{statement.name.id} = {format_expr(statement.value)}"
     if isinstance(statement, ast.Broken):
         return text
-    spec = statement.type
-    dims = "" if spec.dims is None else f"({', '.join(_dim(d) for d in spec.dims)})"
     parts = [
         "const " if statement.const else "",
         ", ".join(n.id for n in statement.names),
-        f" : {spec.kind.id}{dims}",
+        f" : {_type(statement.type)}",
         *(f" {p.id}" for p in statement.properties),
     ]
     return "".join(parts)
 
 
-def _dim(d: ast.Name | ast.Number) -> str:
+def _type(spec: ast.TypeSpec) -> str:
+    dims = "" if spec.dims is None else f"({', '.join(_dim(d) for d in spec.dims)})"
+    return f"{spec.kind.id}{dims}"
+
+
+def _dim(d: ast.Name | ast.Number | ast.TypeSpec) -> str:
+    if isinstance(d, ast.TypeSpec):  # function(vector(m))
+        return _type(d)
     return d.text if isinstance(d, ast.Number) else d.id
 
 
