@@ -58,8 +58,8 @@ def clear_cache() -> None:
     _TRANSPOSED.clear()
 
 
-_SYMMETRIC: Memo[Expr, bool] = Memo("engine.symmetric", 10_000)
-_TRANSPOSED: Memo[Expr, Expr] = Memo("engine.transposed", 10_000)
+_SYMMETRIC: Memo[Expr, bool] = Memo("engine.symmetric", 4096)
+_TRANSPOSED: Memo[Expr, Expr] = Memo("engine.transposed", 4096)
 
 
 def symmetric(e: Expr) -> bool:
