@@ -18,10 +18,10 @@ from typing import Any
 import numpy as np
 
 from matdiff.analysis import analyze
-from matdiff.derivatives import derivation
 from matdiff.engine import expr as E
-from matdiff.engine import verify
-from matdiff.engine.evaluate import evaluate
+from matdiff.numeric import verify
+from matdiff.numeric.evaluate import evaluate
+from matdiff.services.derivatives import derivation
 
 SIZES = {"n": 3, "m": 4, "h": 5, "k": 2, "p": 3, "q": 2}
 DECLS = """

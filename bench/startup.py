@@ -20,7 +20,14 @@ import time
 from pathlib import Path
 
 DOCUMENT = "W : matrix(m, n); x : vector(n); b : vector(m)\nloss = norm2(W*x + b)^2\n"
-HEAVY = ("numpy", "lark", "pygls", "lsprotocol", "matdiff.engine.expr", "matdiff.derivatives")
+HEAVY = (
+    "numpy",
+    "lark",
+    "pygls",
+    "lsprotocol",
+    "matdiff.engine.expr",
+    "matdiff.services.derivatives",
+)
 
 
 def timed(argv: list[str], runs: int) -> tuple[list[float], list[float]]:

@@ -5,10 +5,13 @@ from __future__ import annotations
 import difflib
 import importlib
 import os
+from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType
 
 import pytest
+
+from matdiff.base import caches
 
 REPO = Path(__file__).resolve().parent.parent
 DATA = REPO / "tests" / "data"
@@ -51,6 +54,13 @@ def pytest_configure(config: pytest.Config) -> None:
             f"CI is set but {' and '.join(missing)} cannot be imported: install the "
             "frameworks extra (pip install '.[frameworks]'), as .ci/run does"
         )
+
+
+@pytest.fixture(autouse=True)
+def fresh_caches() -> Iterator[caches.Caches]:
+    """Each test runs with caches of its own, as a server session does (``base/caches.py``)."""
+    with caches.using(caches.Caches()) as fresh:
+        yield fresh
 
 
 def assert_golden(path: Path, actual: str) -> None:

@@ -97,7 +97,7 @@ def test_cli_derivative_errors_are_one_line_exit_2(tmp_path: Path, args: tuple[s
 
 
 def test_a_derivation_past_its_time_budget_stops_with_a_message() -> None:
-    from matdiff.derivatives import derivation
+    from matdiff.services.derivatives import derivation
 
     doc = "X : matrix(n, n)\nf = tr(X^40)*logdet(X)\n"
     with pytest.raises(matdiff.MatdiffError, match="took too long"):
@@ -106,8 +106,8 @@ def test_a_derivation_past_its_time_budget_stops_with_a_message() -> None:
 
 def test_derivations_survive_the_engine_forgetting_its_nodes() -> None:
     from matdiff.analysis import analyze
-    from matdiff.derivatives import derivation
     from matdiff.engine import expr as E
+    from matdiff.services.derivatives import derivation
 
     model = analyze(LSQ)
     first = derivation(model, "loss", "W", "gradient").emit("dsl")
@@ -124,7 +124,7 @@ def test_derivations_survive_the_engine_forgetting_its_nodes() -> None:
     ],
 )
 def test_the_numeric_check_confirms_results_on_restricted_domains(document: str, wrt: str) -> None:
-    from matdiff.derivatives import derivation
+    from matdiff.services.derivatives import derivation
 
     assert derivation(document, "f", wrt, "gradient").verified()
 
@@ -132,7 +132,7 @@ def test_the_numeric_check_confirms_results_on_restricted_domains(document: str,
 def test_the_numeric_check_rejects_a_wrong_result() -> None:
     from matdiff.analysis import analyze
     from matdiff.analysis.lower import Lowering
-    from matdiff.engine import verify
+    from matdiff.numeric import verify
 
     model = analyze("x : vector(n); A : matrix(n, n)\nf = x'*A*x\nwrong = A*x\n")
     lowering = Lowering(model)

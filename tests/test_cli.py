@@ -292,12 +292,19 @@ def test_a_python_power_hints_at_the_matdiff_operators(tmp_path: Path) -> None:
 
 def test_the_emit_choices_are_the_emitters() -> None:
     from matdiff.cli import EMIT_FORMS
-    from matdiff.derivatives import EMITTERS
+    from matdiff.services.derivatives import EMITTERS
 
     assert sorted(EMIT_FORMS) == sorted(EMITTERS)
 
 
-HEAVY = ("pygls", "lsprotocol", "numpy", "lark", "matdiff.engine.expr", "matdiff.derivatives")
+HEAVY = (
+    "pygls",
+    "lsprotocol",
+    "numpy",
+    "lark",
+    "matdiff.engine.expr",
+    "matdiff.services.derivatives",
+)
 
 
 @pytest.mark.parametrize(

@@ -15,12 +15,12 @@ import pytest
 from lsprotocol import types
 
 from matdiff.analysis import analyze
-from matdiff.codegen import gradient_function
-from matdiff.derivatives import derivation
-from matdiff.engine import verify
-from matdiff.engine.evaluate import evaluate
 from matdiff.features import actions
 from matdiff.features.snapshot import Snapshot
+from matdiff.numeric import verify
+from matdiff.numeric.evaluate import evaluate
+from matdiff.services.codegen import gradient_function
+from matdiff.services.derivatives import derivation
 from tests.conftest import TUTORIAL, framework
 from tests.features.helpers import apply_edits
 

@@ -18,9 +18,9 @@ import pytest
 import matdiff
 from matdiff.analysis import analyze
 from matdiff.analysis.lower import Lowering
-from matdiff.derivatives import derivation
-from matdiff.engine import verify
-from matdiff.engine.evaluate import evaluate
+from matdiff.numeric import verify
+from matdiff.numeric.evaluate import evaluate
+from matdiff.services.derivatives import derivation
 from tests.conftest import CORPUS, TUTORIAL
 
 KINDS = {

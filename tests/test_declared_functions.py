@@ -23,14 +23,14 @@ from lsprotocol import types
 
 from matdiff.analysis import analyze
 from matdiff.analysis.lower import Lowering
-from matdiff.codegen import gradient_function
-from matdiff.derivatives import derivation
-from matdiff.engine import verify
-from matdiff.engine.evaluate import evaluate
 from matdiff.features.actions import code_actions
 from matdiff.features.completion import completion
 from matdiff.features.hover import hover
 from matdiff.features.snapshot import Snapshot
+from matdiff.numeric import verify
+from matdiff.numeric.evaluate import evaluate
+from matdiff.services.codegen import gradient_function
+from matdiff.services.derivatives import derivation
 from tests.conftest import DATA
 from tests.features.helpers import URI, apply_edits, cursor
 

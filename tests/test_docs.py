@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from matdiff.api import check_host
-from matdiff.embedded import markdown_blocks
+from matdiff.base.embedded import markdown_blocks
 from matdiff.features import commands
 from matdiff.features.snapshot import Snapshot
 from tests.conftest import REPO

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from matdiff.api import check_host
-from matdiff.embedded import blocks, host_kind
+from matdiff.base.embedded import blocks, host_kind
 
 PY = """\
 import numpy as np  # ∂ é ⊗ — multi-byte text before the block

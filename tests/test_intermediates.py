@@ -21,12 +21,12 @@ from lsprotocol import types
 from matdiff.analysis import analyze
 from matdiff.analysis.lower import Lowering
 from matdiff.api import MatdiffError
-from matdiff.codegen import gradient_function
-from matdiff.derivatives import derivation
 from matdiff.engine.numpy_emit import to_numpy
 from matdiff.features.actions import code_actions
 from matdiff.features.hover import hover
 from matdiff.features.snapshot import Snapshot
+from matdiff.services.codegen import gradient_function
+from matdiff.services.derivatives import derivation
 from tests.features.helpers import URI, apply_edits, cursor, evaluate_definition, values
 
 LSQ = "W : matrix(m, n); x : vector(n); t : vector(m)\ny = W*x\nf = norm2(y - t)^2\n"

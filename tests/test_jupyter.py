@@ -266,7 +266,7 @@ def test_steps_are_computed_when_asked() -> None:
 
 
 def test_step_left_sides_in_latex() -> None:
-    from matdiff.api import _lhs_words
+    from matdiff.services.latex import _lhs_words
 
     assert _lhs_words("d\\mathrm{loss}") == "\\mathrm{d}\\mathrm{loss}"
     assert _lhs_words("d vec X") == "\\mathrm{d} \\operatorname{vec} X"

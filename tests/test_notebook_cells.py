@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from matdiff.api import check_host
-from matdiff.embedded import cell_blocks, notebook_cell
+from matdiff.base.embedded import cell_blocks, notebook_cell
 
 
 def test_matdiff_cell_is_one_block_below_its_magic_line() -> None:

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 from matdiff.api import Derived, Diagnostic, MatdiffError, check, derive
 
 if TYPE_CHECKING:
-    from matdiff.derivatives import diff, grad, hessian
+    from matdiff.services.derivatives import diff, grad, hessian
 
 __version__ = "0.1.0"
 __all__ = [
@@ -48,7 +48,7 @@ def __getattr__(name: str) -> Any:
     ``matdiff check`` starts without them; ``matdiff.sympy`` (LANGUAGE.md §12) too: SymPy is
     optional and slow to import."""
     if name in ("diff", "grad", "hessian"):
-        from matdiff import derivatives
+        from matdiff.services import derivatives
 
         return getattr(derivatives, name)
     if name == "sympy":

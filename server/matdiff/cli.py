@@ -18,12 +18,12 @@ from typing import TYPE_CHECKING
 
 from matdiff.analysis import analyze
 from matdiff.api import MatdiffError, check, check_host
+from matdiff.base.embedded import Block, HostKind, blocks, host_kind
 from matdiff.base.language import did_you_mean
 from matdiff.base.spans import LineIndex
-from matdiff.embedded import Block, HostKind, blocks, host_kind
 
 if TYPE_CHECKING:
-    from matdiff.derivatives import Kind
+    from matdiff.services.derivatives import Kind
 
 # The output forms of ``--emit``: ``derivatives.EMITTERS``'s keys (a test holds them equal),
 # spelled out so that building the parser does not import the engine.
@@ -123,7 +123,7 @@ def _pick_block(path: str, text: str, kind: HostKind, args: argparse.Namespace) 
 
 
 def _derivative(args: argparse.Namespace) -> int:
-    from matdiff import derivatives
+    from matdiff.services import derivatives
 
     text = _read(args.file)
     kind = host_kind(args.file)

@@ -845,7 +845,7 @@ def diff(expr: Any, X: Any) -> Any:
     """The derivative of the SymPy expression ``expr`` by the symbol ``X`` (a
     ``MatrixSymbol`` or a ``Symbol``), in SymPy's convention, as a SymPy expression; a
     matrix by a matrix is SymPy's array [i, j, k, l] = ∂expr[k, l]/∂X[i, j]."""
-    from matdiff.derivatives import derivation
+    from matdiff.services.derivatives import derivation
 
     if not isinstance(X, sp.MatrixSymbol | sp.Symbol):
         raise MatdiffError(f"matdiff differentiates by a MatrixSymbol or a Symbol, not {X}")

@@ -11,8 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from matdiff.analysis import DocumentModel, analyze
-from matdiff.base.lru import Lru
-from matdiff.syntax import parser
+from matdiff.base import caches
 
 # the module (the package exports its function under the same name)
 analyze_module = importlib.import_module("matdiff.analysis.analyze")
@@ -47,13 +46,8 @@ LINES = [
 
 @contextmanager
 def no_caches() -> Iterator[None]:
-    memo, outcomes = parser._MEMO, analyze_module._OUTCOMES
-    parser._MEMO = Lru(memo.size)
-    analyze_module._OUTCOMES = Lru(outcomes.size)
-    try:
+    with caches.using(caches.Caches()):
         yield
-    finally:
-        parser._MEMO, analyze_module._OUTCOMES = memo, outcomes
 
 
 def view(model: DocumentModel) -> dict[str, object]:

@@ -4,7 +4,7 @@ recursing once per term, and the derivatives agree with finite differences."""
 from __future__ import annotations
 
 from matdiff.analysis import analyze
-from matdiff.derivatives import derivation
+from matdiff.services.derivatives import derivation
 
 N = 2000
 DECLS = "x : vector(n)\nA : matrix(n, n)\n" + "".join(f"a{i} : scalar\n" for i in range(N))

@@ -17,7 +17,7 @@ import pytest
 
 from matdiff.analysis import analyze
 from matdiff.analysis.lower import Lowering
-from matdiff.engine.evaluate import evaluate
+from matdiff.numeric.evaluate import evaluate
 
 HERE = Path(__file__).resolve().parent
 README = HERE.parent.parent / "README.md"

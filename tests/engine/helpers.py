@@ -9,10 +9,10 @@ import numpy as np
 
 from matdiff.analysis import analyze
 from matdiff.analysis.lower import Lowering
-from matdiff.derivatives import Derivation, derivation
 from matdiff.engine import expr as E
-from matdiff.engine import verify
-from matdiff.engine.evaluate import Array, evaluate
+from matdiff.numeric import verify
+from matdiff.numeric.evaluate import Array, evaluate
+from matdiff.services.derivatives import Derivation, derivation
 
 Known = str | Callable[[Mapping[str, Any]], Array]
 

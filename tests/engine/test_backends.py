@@ -10,9 +10,9 @@ from typing import Any
 import numpy as np
 import pytest
 
-from matdiff.derivatives import derivation
-from matdiff.engine import verify
-from matdiff.engine.evaluate import evaluate
+from matdiff.numeric import verify
+from matdiff.numeric.evaluate import evaluate
+from matdiff.services.derivatives import derivation
 from tests.conftest import TUTORIAL, framework
 
 torch = framework("torch")

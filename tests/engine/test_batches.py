@@ -13,10 +13,10 @@ import pytest
 
 from matdiff.analysis import analyze
 from matdiff.analysis.lower import Lowering
-from matdiff.codegen import gradient_function
-from matdiff.derivatives import derivation
-from matdiff.engine.evaluate import evaluate
 from matdiff.engine.numpy_emit import to_jax, to_numpy, to_torch
+from matdiff.numeric.evaluate import evaluate
+from matdiff.services.codegen import gradient_function
+from matdiff.services.derivatives import derivation
 from tests.conftest import framework
 
 DOC = (

@@ -21,14 +21,14 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 
-from matdiff import codegen
 from matdiff.analysis import analyze
 from matdiff.api import MatdiffError
-from matdiff.derivatives import derivation
 from matdiff.engine import expr as E
-from matdiff.engine import verify
-from matdiff.engine.evaluate import evaluate
 from matdiff.engine.numpy_emit import to_jax, to_numpy, to_torch
+from matdiff.numeric import verify
+from matdiff.numeric.evaluate import evaluate
+from matdiff.services import codegen
+from matdiff.services.derivatives import derivation
 from tests.engine.helpers import close, numpy_env
 from tests.engine.test_properties import Example, _derive, _env, examples
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 
 import matdiff
-from matdiff.derivatives import derivation
+from matdiff.services.derivatives import derivation
 
 XTX = "x : vector(n)\nf = x'*x\n"
 TRAXB = "A, X, B : matrix(n, n)\nf = tr(A*X*B)\n"

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from matdiff.derivatives import derivation
+from matdiff.services.derivatives import derivation
 
 LOGISTIC = "X : matrix(m, n); w : vector(n); y : vector(m)\n" \
     "f = -y'*log(sigmoid(X*w)) - (ones(m) - y)'*log(ones(m) - sigmoid(X*w))\n"  # fmt: skip

@@ -17,8 +17,8 @@ from typing import Any, NamedTuple
 import numpy as np
 import pytest
 
-from matdiff.derivatives import derivation
-from matdiff.engine.evaluate import Array, commutation_matrix
+from matdiff.numeric.evaluate import Array, commutation_matrix
+from matdiff.services.derivatives import derivation
 from tests.engine.helpers import Known, check_by_value, check_emissions
 
 

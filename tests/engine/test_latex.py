@@ -22,10 +22,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 
 from matdiff.api import MatdiffError
-from matdiff.derivatives import derivation
 from matdiff.engine import expr as E
 from matdiff.engine.printer import latex_name, to_latex, to_text
 from matdiff.engine.shape import SCALAR, Dim, Shape
+from matdiff.services.derivatives import derivation
 from tests.engine.test_properties import Example, _derive, examples
 
 KATEX = Path(__file__).resolve().parents[1] / "katex"

@@ -28,12 +28,13 @@ from hypothesis import strategies as st
 
 from matdiff.analysis import analyze
 from matdiff.analysis.lower import Lowering
-from matdiff.derivatives import Derivation, derivation
-from matdiff.engine import derive, verify
+from matdiff.engine import derive
 from matdiff.engine import expr as E
-from matdiff.engine.evaluate import evaluate
 from matdiff.engine.shape import SCALAR, Shape
 from matdiff.engine.simplify import simplify
+from matdiff.numeric import verify
+from matdiff.numeric.evaluate import evaluate
+from matdiff.services.derivatives import Derivation, derivation
 from tests.engine.helpers import close, numpy_env, numpy_shape
 
 DECLS = """x : vector(n)

@@ -18,10 +18,10 @@ from typing import Any
 import numpy as np
 import pytest
 
-from matdiff.derivatives import derivation
-from matdiff.engine import verify
 from matdiff.engine.cost import cost, tokens
-from matdiff.engine.evaluate import evaluate
+from matdiff.numeric import verify
+from matdiff.numeric.evaluate import evaluate
+from matdiff.services.derivatives import derivation
 from tests.engine.helpers import close, lower_extra
 
 DATA = Path(__file__).resolve().parents[1] / "data"

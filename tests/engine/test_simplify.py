@@ -13,13 +13,14 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from matdiff.engine import derive, search, verify
+from matdiff.engine import derive, search
 from matdiff.engine import expr as E
 from matdiff.engine.cost import cost, tokens
-from matdiff.engine.evaluate import evaluate
 from matdiff.engine.printer import to_dsl
 from matdiff.engine.rules import RULES, Rule
 from matdiff.engine.simplify import simplify
+from matdiff.numeric import verify
+from matdiff.numeric.evaluate import evaluate
 from tests.engine.helpers import close, lower_extra
 from tests.engine.test_properties import DECLS, expression
 

@@ -27,11 +27,12 @@ from hypothesis import HealthCheck, given, settings
 
 import matdiff
 from matdiff.api import MatdiffError
-from matdiff.derivatives import derivation
-from matdiff.engine import derive, verify
+from matdiff.engine import derive
 from matdiff.engine import expr as E
-from matdiff.engine.evaluate import evaluate
 from matdiff.engine.printer import name_repeated, to_text, to_text_where
+from matdiff.numeric import verify
+from matdiff.numeric.evaluate import evaluate
+from matdiff.services.derivatives import derivation
 from tests.engine.helpers import close
 from tests.engine.test_properties import Example, _derive, examples
 

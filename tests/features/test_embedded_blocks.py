@@ -9,11 +9,11 @@ from lsprotocol import types
 
 from matdiff.analysis import analyze
 from matdiff.analysis.lower import Lowering
-from matdiff.embedded import python_blocks
-from matdiff.engine import verify
-from matdiff.engine.evaluate import evaluate
+from matdiff.base.embedded import python_blocks
 from matdiff.features import actions, diagnostics, hover
 from matdiff.features.snapshot import Snapshot
+from matdiff.numeric import verify
+from matdiff.numeric.evaluate import evaluate
 
 PY = """\
 \"\"\"Least squares ∂ — ⊗ ᵀ multi-byte text before the block.\"\"\"

@@ -9,9 +9,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 from lsprotocol import types
 
-from matdiff.base.lru import Lru
+from matdiff.base import caches
 from matdiff.base.spans import Encoding
-from matdiff.features import outline
 from matdiff.features.outline import document_symbols, inlay_hints
 from matdiff.features.snapshot import Snapshot
 from matdiff.features.tokens import (
@@ -180,9 +179,8 @@ def test_document_symbols_follow_edits() -> None:
     by_encoding = [(edited, encoding) for edited in edits for encoding in ENCODINGS]
     for edited, encoding in by_edit + by_encoding:
         got = document_symbols(Snapshot.of(URI, edited, encoding=encoding))
-        kept, outline._OUTLINE = outline._OUTLINE, Lru(10)
-        want = document_symbols(Snapshot.of(URI, edited, encoding=encoding))
-        outline._OUTLINE = kept
+        with caches.using(caches.Caches()):
+            want = document_symbols(Snapshot.of(URI, edited, encoding=encoding))
         assert got == want, (edited, encoding)
 
 

@@ -13,14 +13,14 @@ from lsprotocol import types
 
 from matdiff.analysis import analyze
 from matdiff.base.spans import Encoding
-from matdiff.codegen import gradient_function
-from matdiff.derivatives import derivation
-from matdiff.engine import verify
-from matdiff.engine.evaluate import evaluate
 from matdiff.engine.pynames import python_name
 from matdiff.features.completion import completion
 from matdiff.features.hover import hover
 from matdiff.features.navigation import Refused, definition, prepare_rename, rename
+from matdiff.numeric import verify
+from matdiff.numeric.evaluate import evaluate
+from matdiff.services.codegen import gradient_function
+from matdiff.services.derivatives import derivation
 
 from .helpers import ENCODINGS, URI, apply_edits, cursor, evaluate_definition, position
 

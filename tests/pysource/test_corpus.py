@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 from matdiff import pysource
-from matdiff.derivatives import derivation
+from matdiff.services.derivatives import derivation
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "python"
 

@@ -15,8 +15,9 @@ from dataclasses import dataclass
 from matdiff.analysis.checker import Later, Scope
 from matdiff.analysis.model import DocumentModel, Symbol
 from matdiff.analysis.shapes import Shapes, integer_literal
+from matdiff.base import caches
+from matdiff.base.caches import Table
 from matdiff.base.diagnostics import Diagnostic
-from matdiff.base.lru import Lru
 from matdiff.base.spans import Span
 from matdiff.engine.shape import Shape
 from matdiff.syntax import ast, parse
@@ -45,11 +46,11 @@ def analyze(text: str) -> DocumentModel:
     found: list[Diagnostic] = []
     for statement, source in zip(statements, result.texts, strict=True):
         frame = statement.span.frame
-        outcome = _OUTCOMES.get(frame)
+        outcome = caches.active()[_OUTCOMES].get(frame)
         if outcome is None or not analyzer.still_valid(outcome, env, later):
             outcome = analyzer.run(statement, source, env, later)
             if outcome.cacheable:
-                _OUTCOMES.put(frame, outcome)
+                caches.active()[_OUTCOMES].put(frame, outcome)
         env.update(outcome.writes)
         shapes[frame] = outcome.shapes
         found.extend(outcome.diagnostics)
@@ -92,7 +93,7 @@ class Outcome:
 
 
 # outcomes by frame, shared by the threads that analyse
-_OUTCOMES: Lru[int, Outcome] = Lru(20_000)
+_OUTCOMES: Table[int, Outcome] = Table("analysis.outcomes", 20_000, per_statement=True)
 
 
 class Analyzer(Shapes):

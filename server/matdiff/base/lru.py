@@ -30,3 +30,17 @@ class Lru(Generic[K, V]):
             self.items.move_to_end(key)
             if len(self.items) > self.size:
                 self.items.popitem(last=False)
+
+    def resize(self, size: int) -> None:
+        """A new bound; the least recently used entries past it go now."""
+        with self.lock:
+            self.size = size
+            while len(self.items) > size:
+                self.items.popitem(last=False)
+
+    def clear(self) -> None:
+        with self.lock:
+            self.items.clear()
+
+    def __len__(self) -> int:
+        return len(self.items)

@@ -13,8 +13,9 @@ from __future__ import annotations
 from fractions import Fraction
 
 from matdiff.engine import expr as E
+from matdiff.engine import ops
 from matdiff.engine.expr import EngineError
-from matdiff.engine.shape import Dim, Shape
+from matdiff.engine.shape import Shape
 
 
 def _dependent(factors: tuple[E.Expr, ...], d: str) -> int:
@@ -66,21 +67,8 @@ def adjoint(e: E.Expr, S: E.Expr, x: E.Var) -> E.Expr:
         k = _dependent(e.factors, d)
         others = e.factors[:k] + e.factors[k + 1 :]
         return adjoint(e.factors[k], E.hadamard(S, *others), x)
-    if isinstance(e, E.Unary):
-        a = e.arg
-        match e.op:
-            case "tr":
-                return adjoint(a, E.mul(S, E.identity(a.shape.rows)), x)
-            case "sumall":
-                return adjoint(a, E.mul(S, E.ones(a.shape)), x)
-            case "diag":
-                return adjoint(a, E.diagpart(S), x)
-            case "diagpart":
-                return adjoint(a, E.diag(S), x)
-            case "vec":
-                return adjoint(a, E.unvec(S, a.shape), x)
-            case "unvec":
-                return adjoint(a, E.vec(S), x)
+    if isinstance(e, E.Unary) and (row := ops.UNARY[e.op]).adjoint is not None:  # linear
+        return adjoint(e.arg, row.adjoint(e.arg, S), x)
     if isinstance(e, E.Kron):
         dep = e.left if d in e.left.free else e.right
         J = _kron_jacobian(e, dep is e.left)
@@ -131,23 +119,9 @@ def jacobian(e: E.Expr, x: E.Var) -> E.Expr:
         dep_left = d in e.left.free
         dep = e.left if dep_left else e.right
         return E.mul(_kron_jacobian(e, dep_left), jacobian(dep, x))
-    if isinstance(e, E.Unary):
-        a = e.arg
-        n = a.shape.rows
-        one = Dim()
-        match e.op:
-            case "tr":
-                return E.mul(E.transpose(E.vec(E.identity(n))), jacobian(a, x))
-            case "sumall":
-                return E.mul(E.transpose(E.ones(Shape(a.shape.size, one))), jacobian(a, x))
-            case "diag":
-                spread = E.kron(E.ones(Shape(n, one)), E.identity(n))
-                return E.mul(E.diag(E.vec(E.identity(n))), spread, jacobian(a, x))
-            case "diagpart":
-                gather = E.kron(E.ones(Shape(one, n)), E.identity(n))
-                return E.mul(gather, E.diag(E.vec(E.identity(n))), jacobian(a, x))
-            case "vec" | "unvec":
-                return jacobian(a, x)
+    if isinstance(e, E.Unary) and (row := ops.UNARY[e.op]).jacobian is not None:  # linear
+        J = row.jacobian(e.arg)
+        return jacobian(e.arg, x) if J is None else E.mul(J, jacobian(e.arg, x))
     raise EngineError(f"cannot read the Jacobian off a differential of this form: {e!r}")
 
 

@@ -1,4 +1,5 @@
-"""The differential: one rule per node type, each beside its tutorial equation.
+"""The differential: one rule per node type, each beside its tutorial equation; a function's
+rule is its row in the operation table (``ops.py``).
 
 ``RULES[key](e, d)`` returns the differential of ``e`` given ``d``, a function that returns
 the differential of a child.  ``differential(e, X)`` applies the rules all the way down
@@ -11,11 +12,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from fractions import Fraction
 
-from matdiff.engine import declared
+from matdiff.engine import declared, ops
 from matdiff.engine import expr as E
-from matdiff.engine.shape import Dim, Shape
 
 D = Callable[[E.Expr], E.Expr]
 
@@ -68,32 +67,6 @@ def _kron(e: E.Expr, d: D) -> E.Expr:
     return E.add(E.kron(d(e.left), e.right), E.kron(e.left, d(e.right)))
 
 
-def _inv_sqrt_one_minus_square(x: E.Expr) -> E.Expr:
-    """(1 − x²)^(−1/2), entry by entry: arcsin' (and −arccos')."""
-    return E.epow(E.sub(E.ones(x.shape), E.epow(x, E.num(2))), E.num(Fraction(-1, 2)))
-
-
-# σ'(X) for each element-wise σ, as a function of X and σ(X)
-_PRIME: dict[str, Callable[[E.Expr, E.Expr], E.Expr]] = {
-    "exp": lambda x, y: y,
-    "log": lambda x, y: E.epow(x, E.num(-1)),
-    "sin": lambda x, y: E.elementwise("cos", x),
-    "cos": lambda x, y: E.neg(E.elementwise("sin", x)),
-    "tan": lambda x, y: E.add(E.ones(x.shape), E.epow(y, E.num(2))),
-    "arcsin": lambda x, y: _inv_sqrt_one_minus_square(x),
-    "arccos": lambda x, y: E.neg(_inv_sqrt_one_minus_square(x)),
-    "arctan": lambda x, y: E.epow(E.add(E.ones(x.shape), E.epow(x, E.num(2))), E.num(-1)),
-    "tanh": lambda x, y: E.sub(E.ones(x.shape), E.epow(y, E.num(2))),
-    "sqrt": lambda x, y: E.scale(Fraction(1, 2), E.epow(y, E.num(-1))),
-    "abs": lambda x, y: E.elementwise("sign", x),
-    "sigmoid": lambda x, y: E.hadamard(y, E.sub(E.ones(x.shape), y)),
-    "relu": lambda x, y: E.elementwise("step", x),
-    "softplus": lambda x, y: E.elementwise("sigmoid", x),
-    "step": lambda x, y: E.zeros(x.shape),
-    "sign": lambda x, y: E.zeros(x.shape),
-}  # fmt: skip
-
-
 def _elementwise(e: E.Expr, d: D) -> E.Expr:
     assert isinstance(e, E.Elementwise)
     x = e.arg
@@ -105,53 +78,17 @@ def _elementwise(e: E.Expr, d: D) -> E.Expr:
         if not E.is_zero(dp):
             out = E.add(out, E.mul(E.hadamard(e, E.elementwise("log", x)), dp))
         return out
-    prime = _PRIME.get(e.fn)
-    if prime is None:  # a declared σ: σ' is the element-wise function d_σ (engine.declared)
+    row = ops.ELEMENTWISE.get(e.fn)
+    if row is None:  # a declared σ: σ' is the element-wise function d_σ (engine.declared)
         return E.hadamard(E.elementwise("d_" + e.fn, x), d(x))
-    return E.hadamard(prime(x, e), d(x))
+    return E.hadamard(row.prime(x, e), d(x))
 
 
-def _unary(e: E.Expr, d: D) -> E.Expr:  # one branch per function
+def _unary(e: E.Expr, d: D) -> E.Expr:  # the function's row in the operation table
     assert isinstance(e, E.Unary)
-    x = e.arg
-    dx = d(x)
-    op = e.op
-    if op in ("tr", "diag", "diagpart", "vec", "sumall", "unvec"):
-        return E.rebuild(e, (dx,))  # linear: d f(X) = f(dX)
-    if op == "inv":  # eq. (16)
-        return E.neg(E.mul(e, dx, e))
-    if op == "det":  # eq. (18)
-        return E.mul(e, E.trace(E.mul(E.inv(x), dx)))
-    if op == "logdet":
-        return E.trace(E.mul(E.inv(x), dx))
-    if op == "adj":  # adj X = |X| X⁻¹
-        xi = E.inv(x)
-        dxi = E.neg(E.mul(xi, dx, xi))
-        return E.add(E.mul(E.det(x), E.trace(E.mul(xi, dx)), xi), E.mul(E.det(x), dxi))
-    if op == "matpow":
-        k = e.k
-        E.check_size(k * (2 * x.size + dx.size + 3))  # the k terms, refused before building
-        return E.add(*(E.mul(E.matpow(x, i), dx, E.matpow(x, k - 1 - i)) for i in range(k)))
-    if op == "norm2":  # d‖X‖ = tr(Xᵀ dX)/‖X‖
-        return E.mul(E.power(e, E.num(-1)), E.trace(E.mul(E.transpose(x), dx)))
-    if op == "norm1":
-        return E.sumall(E.hadamard(E.elementwise("sign", x), dx))
-    if op in ("softmax", "logsumexp") and not x.shape.is_vector:  # a batch: by columns
-        s = E.softmax(x)
-        ones = E.ones(Shape(x.shape.rows, Dim()))
-        column_sums = E.mul(E.transpose(ones), E.hadamard(s, dx))  # 1ᵀ(S ∘ dZ), 1×N
-        if op == "logsumexp":
-            return column_sums
-        return E.sub(E.hadamard(s, dx), E.hadamard(s, E.mul(ones, column_sums)))
-    if op == "softmax":  # ds = s ∘ dx − s (sᵀ dx)
-        s = e
-        col = x.shape.is_column
-        inner = E.mul(E.transpose(s), dx) if col else E.mul(dx, E.transpose(s))
-        return E.sub(E.hadamard(s, dx), E.mul(s, inner))
-    if op == "logsumexp":
-        sm = E.softmax(x)
-        return E.mul(E.transpose(sm), dx) if x.shape.is_column else E.mul(dx, E.transpose(sm))
-    raise AssertionError(op)
+    rule = ops.UNARY[e.op].differential
+    dx = d(e.arg)
+    return E.rebuild(e, (dx,)) if rule is None else rule(e, dx)  # linear: d f(X) = f(dX)
 
 
 RULES: dict[str, Rule] = {
@@ -162,21 +99,7 @@ RULES: dict[str, Rule] = {
     "had": Rule("d(X ∘ Y) = dX ∘ Y + X ∘ dY, eq. (14)", _hadamard),
     "kron": Rule("d(X ⊗ Y) = dX ⊗ Y + X ⊗ dY, eq. (13)", _kron),
     "ew": Rule("d σ(X) = σ'(X) ∘ dX, eq. (19)", _elementwise),
-    "un:tr": Rule("d tr(X) = tr(dX), eq. (17)", _unary),
-    "un:inv": Rule("d(X⁻¹) = −X⁻¹ dX X⁻¹, eq. (16)", _unary),
-    "un:det": Rule("d|X| = |X| tr(X⁻¹ dX), eq. (18)", _unary),
-    "un:logdet": Rule("d ln|X| = tr(X⁻¹ dX), eqs. (1), (18)", _unary),
-    "un:adj": Rule("d adj(X) = d(|X| X⁻¹), eqs. (10), (16), (18)", _unary),
-    "un:matpow": Rule("d(Xᵏ) = Σ Xⁱ dX Xᵏ⁻¹⁻ⁱ, eq. (11)", _unary),
-    "un:norm2": Rule("d‖X‖ = tr(Xᵀ dX)/‖X‖", _unary),
-    "un:norm1": Rule("d‖X‖₁ = sum(sign(X) ∘ dX)", _unary),
-    "un:softmax": Rule("d softmax(x) = s ∘ dx − s sᵀ dx", _unary),
-    "un:logsumexp": Rule("d logsumexp(x) = softmax(x)ᵀ dx", _unary),
-    "un:diag": Rule("diag is linear: d diag(x) = diag(dx)", _unary),
-    "un:diagpart": Rule("diag is linear: d diag(X) = diag(dX)", _unary),
-    "un:vec": Rule("vec is linear: d vec(X) = vec(dX)", _unary),
-    "un:sumall": Rule("sum is linear: d sum(X) = sum(dX)", _unary),
-    "un:unvec": Rule("unvec is linear", _unary),
+    **{f"un:{f.name}": Rule(f.rule, _unary) for f in ops.UNARY.values()},
 }
 
 

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from matdiff.engine import expr as E
+from matdiff.engine import nodes
 from matdiff.engine.cost import cost
 from matdiff.engine.shape import Dim, Shape
 
@@ -350,7 +351,7 @@ def _whole(inner: E.Expr) -> E.Expr:
     """``innerᵀ`` as one node (the constructors would spread the transpose again)."""
     if E.symmetric(inner) or isinstance(inner, E.Transpose):
         return E.transpose(inner)
-    node: E.Expr = E._intern(E.Transpose, (inner,), inner.shape.T, (inner,), arg=inner)
+    node: E.Expr = nodes._intern(E.Transpose, (inner,), inner.shape.T, (inner,), arg=inner)
     return node
 
 

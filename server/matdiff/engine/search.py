@@ -29,6 +29,7 @@ import time
 from collections.abc import Callable
 from fractions import Fraction
 
+from matdiff.engine import algebra
 from matdiff.engine import expr as E
 from matdiff.engine.cost import cost
 from matdiff.engine.rules import EXPAND, FOLD
@@ -208,7 +209,7 @@ class _Folder:
                         ),
                     )
                 for f in t.scalars:  # a power shares its base: s⁻¹ out of s⁻¹a + s⁻²b
-                    base, power = E._as_power(f)
+                    base, power = algebra._as_power(f)
                     if power.denominator == 1 and abs(power) > 1:
                         one = E.power(base, E.num(1 if power > 0 else -1))
                         put(

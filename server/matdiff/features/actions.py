@@ -16,14 +16,14 @@ from __future__ import annotations
 
 from lsprotocol import types
 
-from matdiff import codegen
-from matdiff.api import MatdiffError
 from matdiff.base import language
+from matdiff.base.errors import MatdiffError
 from matdiff.base.spans import Span
-from matdiff.derivatives import EDITOR_SECONDS, cached_derivation
 from matdiff.engine.printer import to_dsl
 from matdiff.features import pyfunctions
 from matdiff.features.snapshot import Snapshot
+from matdiff.services import codegen
+from matdiff.services.derivatives import EDITOR_SECONDS, cached_derivation
 from matdiff.syntax import ast
 
 COMMON = types.CodeActionKind.RefactorInline

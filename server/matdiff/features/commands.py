@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from matdiff.api import MatdiffError, equation_latex, steps_latex
-from matdiff.derivatives import EDITOR_SECONDS, cached_derivation
+from matdiff.base.errors import MatdiffError
 from matdiff.engine.expr import EngineError
 from matdiff.features.snapshot import Snapshot
+from matdiff.services.derivatives import EDITOR_SECONDS, cached_derivation
+from matdiff.services.latex import equation_latex, steps_latex
 
 KINDS = {"gradient": "gradient", "numerator": "numerator", "hessian": "hessian"}
 

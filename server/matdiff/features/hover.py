@@ -7,13 +7,13 @@ import re
 
 from lsprotocol import types
 
-from matdiff.api import MatdiffError
-from matdiff.derivatives import EDITOR_SECONDS, Derivation, cached_derivation
+from matdiff.base.errors import MatdiffError
 from matdiff.engine.numpy_emit import to_numpy
 from matdiff.engine.printer import to_text
 from matdiff.features import pyfunctions
 from matdiff.features.nodes import innermost, name_at
 from matdiff.features.snapshot import Snapshot
+from matdiff.services.derivatives import EDITOR_SECONDS, Derivation, cached_derivation
 from matdiff.syntax import ast
 
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 from lsprotocol import types
 
 from matdiff.analysis.model import Symbol
-from matdiff.base.lru import Lru
+from matdiff.base import caches
+from matdiff.base.caches import Table
 from matdiff.features.snapshot import Snapshot
 from matdiff.syntax import ast
 
@@ -67,7 +68,9 @@ def document_symbols(snap: Snapshot) -> list[types.DocumentSymbol]:
 # symbols of its names, and its outline entries; a statement that did not move or change
 # keeps them
 _Key = tuple[str, tuple[int, int], tuple[int, int], tuple[Symbol | None, ...]]
-_OUTLINE: Lru[int, tuple[_Key, list[types.DocumentSymbol]]] = Lru(20_000)
+_OUTLINE: Table[int, tuple[_Key, list[types.DocumentSymbol]]] = Table(
+    "features.outline", 20_000, per_statement=True
+)
 
 
 def _statement_symbols(
@@ -84,7 +87,7 @@ def _statement_symbols(
     if snap.host is None:  # (in a host file, the block's place in it matters too)
         end = snap.line_col(start + statement.span.end)
         key = (snap.encoding, snap.line_col(start), end, symbols)
-        cached = _OUTLINE.get(statement.span.frame)
+        cached = caches.active()[_OUTLINE].get(statement.span.frame)
         if cached is not None and cached[0] == key:
             return cached[1]
     out: list[types.DocumentSymbol] = []
@@ -105,5 +108,5 @@ def _statement_symbols(
             )
         )
     if key is not None:
-        _OUTLINE.put(statement.span.frame, (key, out))
+        caches.active()[_OUTLINE].put(statement.span.frame, (key, out))
     return out

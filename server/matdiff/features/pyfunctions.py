@@ -9,12 +9,12 @@ import re
 
 from lsprotocol import types
 
-from matdiff import codegen
-from matdiff.api import MatdiffError
-from matdiff.derivatives import EMITTERS, cached_derivation
+from matdiff.base.errors import MatdiffError
 from matdiff.engine.printer import to_text
 from matdiff.features.snapshot import Snapshot
 from matdiff.pysource import FunctionDoc
+from matdiff.services import codegen
+from matdiff.services.derivatives import EMITTERS, cached_derivation
 
 
 def function_of(snap: Snapshot) -> FunctionDoc | None:

@@ -10,8 +10,8 @@ from lsprotocol import types
 
 from matdiff import pysource
 from matdiff.analysis import DocumentModel, analyze
+from matdiff.base.embedded import Block, HostKind, blocks
 from matdiff.base.spans import Encoding, LineIndex, Span
-from matdiff.embedded import Block, HostKind, blocks
 from matdiff.syntax import ast
 
 # how messages quote a place of the document: "declared at 3:5", "defined on line 3"

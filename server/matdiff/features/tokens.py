@@ -31,8 +31,8 @@ from dataclasses import dataclass
 from lsprotocol import types
 
 from matdiff.analysis.model import Symbol, find_declared
-from matdiff.base import language
-from matdiff.base.lru import Lru
+from matdiff.base import caches, language
+from matdiff.base.caches import Table
 from matdiff.base.spans import Span
 from matdiff.features.nodes import names_in
 from matdiff.features.snapshot import Snapshot
@@ -206,12 +206,12 @@ class _Classified:
 
 # by frame; kept while the symbols of its names are the same objects (they are, until an
 # edit changes what they say)
-_CLASSIFIED: Lru[int, _Classified] = Lru(20_000)
+_CLASSIFIED: Table[int, _Classified] = Table("features.tokens", 20_000, per_statement=True)
 
 
 def _classified(snap: Snapshot, statement: ast.Statement) -> _Classified:
     frame = statement.span.frame
-    cached = _CLASSIFIED.get(frame)
+    cached = caches.active()[_CLASSIFIED].get(frame)
     if cached is not None and tuple(map(snap.model.symbols.get, cached.names)) == cached.symbols:
         return cached
     tokens = [
@@ -225,7 +225,7 @@ def _classified(snap: Snapshot, statement: ast.Statement) -> _Classified:
     names = tuple({n.id: None for n in names_in(statement)})
     symbols = tuple(map(snap.model.symbols.get, names))
     got = _Classified(names, symbols, tokens, first, rest)
-    _CLASSIFIED.put(frame, got)
+    caches.active()[_CLASSIFIED].put(frame, got)
     return got
 
 

@@ -19,8 +19,9 @@ from pygls.exceptions import JsonRpcParseError
 from pygls.lsp.server import LanguageServer
 
 from matdiff import __version__
+from matdiff.base import caches
+from matdiff.base.embedded import HostKind, host_kind, notebook_cell
 from matdiff.base.spans import Encoding
-from matdiff.embedded import HostKind, host_kind, notebook_cell
 from matdiff.features import diagnostics
 from matdiff.features.snapshot import Settings, Snapshot
 from matdiff.lsp.protocol import MatdiffProtocol, converter
@@ -44,6 +45,8 @@ class MatdiffServer(LanguageServer):
         # uri → the last semantic tokens sent (with a result id): deltas are taken from it
         self.tokens: dict[str, types.SemanticTokens] = {}
         self.results = itertools.count(1)
+        self.caches = caches.Caches()  # every cache of this session, bounded (base/caches.py)
+        caches.activate(self.caches)
 
     def encoding(self) -> Encoding:
         raw = self.workspace.position_encoding
@@ -75,6 +78,8 @@ class MatdiffServer(LanguageServer):
         finally:
             gc.enable()
         self.snapshots[uri] = snaps
+        live = sum(len(s.model.document.statements) for ss in self.snapshots.values() for s in ss)
+        self.caches.fit(live)
         found = [d for snap in snaps for d in diagnostics.diagnostics(snap)]
         params = types.PublishDiagnosticsParams(uri=uri, version=doc.version, diagnostics=found)
         self.text_document_publish_diagnostics(params)

@@ -8,12 +8,13 @@ map to the file's offsets) with the reader's own notes (shape errors, what it ca
 from __future__ import annotations
 
 from matdiff.analysis import DocumentModel, analyze
-from matdiff.base.lru import Lru
+from matdiff.base import caches
+from matdiff.base.caches import Table
 from matdiff.pysource.reader import FunctionBlock, FunctionDoc, Note, read
 
 __all__ = ["FunctionBlock", "FunctionDoc", "Note", "documents_in", "find", "model"]
 
-_MODELS: Lru[str, DocumentModel] = Lru(256)
+_MODELS: Table[str, DocumentModel] = Table("pysource.models", 256)
 
 
 def documents_in(text: str) -> list[FunctionDoc]:
@@ -29,10 +30,10 @@ def find(text: str, name: str) -> FunctionDoc | None:
 def model(doc: FunctionDoc) -> DocumentModel:
     """The analysed document of a function (kept by text: an edit elsewhere in the file
     leaves the other functions' documents as they were)."""
-    got = _MODELS.get(doc.text)
+    got = caches.active()[_MODELS].get(doc.text)
     if got is None:
         got = analyze(doc.text)
-        _MODELS.put(doc.text, got)
+        caches.active()[_MODELS].put(doc.text, got)
     return got
 
 
@@ -53,8 +54,8 @@ def notes(text: str) -> list[Note]:
 def render(doc: FunctionDoc, wrt: str, kind: str, emit: str, steps: bool) -> str:
     """What ``matdiff grad|diff|hessian model.py --of FUNCTION`` prints: the derivative of
     the function's value by parameter ``wrt``; ``emit == "code"`` picks its framework."""
-    from matdiff.api import MatdiffError
-    from matdiff.derivatives import render as render_document
+    from matdiff.base.errors import MatdiffError
+    from matdiff.services.derivatives import render as render_document
 
     refusal = doc.refusal()
     if refusal is not None or not doc.derivable:

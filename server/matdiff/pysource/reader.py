@@ -23,9 +23,10 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from matdiff.base import caches
+from matdiff.base.caches import Table
+from matdiff.base.embedded import Block
 from matdiff.base.language import RESERVED
-from matdiff.base.lru import Lru
-from matdiff.embedded import Block
 from matdiff.pysource.table import ARRAY_TYPES, BY_NAME, CONSTANTS, DTYPES, METHODS, OPERATORS
 
 Shape = tuple[str, ...]  # NumPy's: () a scalar, (n,) a vector, (m, n) a matrix
@@ -1199,8 +1200,11 @@ def read_function(src: _Source, fn: ast.FunctionDef, imports: dict[str, str]) ->
 Imports = tuple[tuple[str, str], ...]
 # (a top-level def's text, its first line, the file's imports) → (the function read, or None
 # for one that is not annotated or does not parse; the offset it was read at)
-_READ: Lru[tuple[str, int, Imports], tuple[FunctionDoc | None, int]] = Lru(1024)
-_IMPORTS: Lru[str, Imports] = Lru(256)  # an import statement's text → what it imports
+_READ: Table[tuple[str, int, Imports], tuple[FunctionDoc | None, int]] = Table(
+    "pysource.functions", 1024
+)
+# an import statement's text → what it imports
+_IMPORTS: Table[str, Imports] = Table("pysource.imports", 256)
 _TRIPLE = re.compile(r"\"\"\"|'''")
 
 
@@ -1226,11 +1230,11 @@ def read(text: str) -> list[FunctionDoc]:
             offset = text.index("\n", offset) + 1
             line += 1
         key = (chunk, first, key_imports)
-        got = _READ.get(key)
+        got = caches.active()[_READ].get(key)
         if got is None:
             src = src or _Source(text)
             doc = _read_chunk(src, chunk, first, imports)
-            _READ.put(key, (doc, offset))
+            caches.active()[_READ].put(key, (doc, offset))
         elif got[0] is not None:
             doc = got[0].shifted(offset - got[1])
         else:
@@ -1255,13 +1259,13 @@ def _read_chunk(
 
 
 def _imports(chunk: str) -> Imports:
-    got = _IMPORTS.get(chunk)
+    got = caches.active()[_IMPORTS].get(chunk)
     if got is None:
         try:
             got = tuple(imports_of(ast.parse(chunk)).items())
         except (SyntaxError, ValueError, RecursionError):
             got = ()
-        _IMPORTS.put(chunk, got)
+        caches.active()[_IMPORTS].put(chunk, got)
     return got
 
 

@@ -21,9 +21,9 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from matdiff.base import names
+from matdiff.base import caches, names
+from matdiff.base.caches import Table
 from matdiff.base.diagnostics import Diagnostic
-from matdiff.base.lru import Lru
 from matdiff.base.spans import LineIndex, Span, lone_cr_as_lf
 from matdiff.syntax import ast, fastparse
 from matdiff.syntax.tokens import OPS
@@ -161,11 +161,11 @@ def parse(text: str) -> ParseResult:
     for chunk in chunks:
         # the k-th statement with this text: no two statements of a document share a frame
         k = seen[chunk.text] = seen.get(chunk.text, -1) + 1
-        statement = _MEMO.get((chunk.text, k))
+        statement = caches.active()[_MEMO].get((chunk.text, k))
         if statement is None:
             statement, diagnostic = parse_statement(chunk, index)
             if diagnostic is None:
-                _MEMO.put((chunk.text, k), statement)
+                caches.active()[_MEMO].put((chunk.text, k), statement)
             else:
                 diagnostics.append(diagnostic)
         statements.append(statement)
@@ -184,7 +184,9 @@ _FRAMES = itertools.count(1)
 # Statements that parsed, by (text, occurrence in their document).  Spans inside a statement
 # count from its start, so a statement an edit moved is reused as it is: re-parsing a
 # document after an edit parses only the statements it changed.
-_MEMO: Lru[tuple[str, int], ast.Statement] = Lru(20_000)
+_MEMO: Table[tuple[str, int], ast.Statement] = Table(
+    "syntax.statements", 20_000, per_statement=True
+)
 
 
 def parse_statement(chunk: Chunk, index: LineIndex) -> tuple[ast.Statement, Diagnostic | None]:

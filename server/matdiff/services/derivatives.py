@@ -2,7 +2,7 @@
 
 ``derivation(source_or_model, of, wrt, kind)`` returns a :class:`Derivation` with the result
 as IR, in every output form, the steps, and whether the numbers agree; the API, the CLI and
-(later) the editor all read it.  Bad input raises :class:`~matdiff.api.MatdiffError` with
+(later) the editor all read it.  Bad input raises :class:`~matdiff.base.errors.MatdiffError` with
 the message and position the CLI and the editor show.
 """
 
@@ -15,13 +15,15 @@ from typing import Any, Literal
 from matdiff.analysis import DocumentModel, analyze
 from matdiff.analysis.analyze import integer_literal
 from matdiff.analysis.lower import Lowering
-from matdiff.api import MatdiffError
-from matdiff.base import language
+from matdiff.base import caches, language
+from matdiff.base.caches import Table
+from matdiff.base.errors import MatdiffError
 from matdiff.engine import derive
 from matdiff.engine import expr as E
+from matdiff.engine.memo import MEMOS
 from matdiff.engine.numpy_emit import to_jax, to_numpy, to_torch
 from matdiff.engine.printer import to_dsl, to_latex, to_text, to_text_where
-from matdiff.engine.verify import verify
+from matdiff.numeric.verify import verify
 from matdiff.syntax import ast
 
 Kind = Literal["gradient", "numerator", "hessian"]
@@ -40,14 +42,23 @@ EDITOR_SECONDS = 2.0  # a hover or a code action: abandoned with a message past 
 
 
 # Caches keyed by structure: IR nodes are interned, so (f, x, kind) identifies a derivative
-# whatever the definition is called and wherever it stands in the document.
-_RESULTS: dict[tuple[E.Expr, E.Var, str], E.Expr] = {}
-_CHECKED: dict[tuple[E.Expr, E.Var, E.Expr, str], bool] = {}
-_STEPS: dict[tuple[E.Expr, E.Var, E.Expr | None, bool], list[tuple[str | None, str, str]]] = {}
-_LIMIT = 4096
-
-
-_LOWERINGS: list[tuple[DocumentModel, frozenset[str], Lowering]] = []
+# whatever the definition is called and wherever it stands in the document.  They live in the
+# active session's caches (``matdiff.base.caches``), each bounded.
+_RESULTS: Table[tuple[E.Expr, E.Var, str], E.Expr] = Table("services.results", 4096)
+_CHECKED: Table[tuple[E.Expr, E.Var, E.Expr, str], bool] = Table("services.checked", 4096)
+_Lines = list[tuple[str | None, str, str]]  # a step's left side, its body, its rule
+_STEPS: Table[tuple[E.Expr, E.Var, E.Expr | None, bool], _Lines] = Table("services.steps", 4096)
+# One Lowering per model (the last few models), by the model's identity; the same for the
+# lowering that keeps definitions as written (the steps' first line).
+_LOWERINGS: Table[tuple[int, frozenset[str]], tuple[DocumentModel, Lowering]] = Table(
+    "services.lowerings", 8
+)
+_WRITTEN: Table[int, tuple[DocumentModel, _AsWritten]] = Table("services.written", 4)
+for _memo in MEMOS:  # the engine's own memo tables, counted and cleared with the caches
+    caches.share(_memo.name, _memo.__len__, _memo.clear)
+caches.share("engine.gradients", lambda: derive.gradient.cache_info().currsize,
+             derive.gradient.cache_clear)  # fmt: skip
+caches.share("engine.interned", E.interned, lambda: None)  # weak: nothing to clear
 
 
 _SEEN_GENERATION = [E.generation()]
@@ -57,29 +68,23 @@ def _fresh_caches() -> None:
     """Drop every cache of nodes if the engine forgot its interned nodes."""
     if _SEEN_GENERATION[0] != E.generation():
         _SEEN_GENERATION[0] = E.generation()
-        for cache in (_RESULTS, _CHECKED, _STEPS):
-            cache.clear()
-        _LOWERINGS.clear()
-        _WRITTEN.clear()
+        active = caches.active()
+        tables: tuple[Table[Any, Any], ...] = (_RESULTS, _CHECKED, _STEPS, _LOWERINGS, _WRITTEN)
+        for table in tables:
+            active[table].clear()
 
 
 def _lowering(model: DocumentModel, held: frozenset[str] = frozenset()) -> Lowering:
     """One Lowering per model and held intermediates (the last few), so each definition is
     lowered once."""
     _fresh_caches()
-    for m, h, lowering in _LOWERINGS:
-        if m is model and h == held:
-            return lowering
+    lowerings = caches.active()[_LOWERINGS]
+    got = lowerings.get((id(model), held))
+    if got is not None and got[0] is model:
+        return got[1]
     lowering = Lowering(model, held)
-    _LOWERINGS.insert(0, (model, held, lowering))
-    del _LOWERINGS[8:]
+    lowerings.put((id(model), held), (model, lowering))
     return lowering
-
-
-def _remember(cache: dict[Any, Any], key: Any, value: Any) -> None:
-    if len(cache) >= _LIMIT:
-        cache.clear()
-    cache[key] = value
 
 
 @dataclass(frozen=True)
@@ -121,7 +126,8 @@ class Derivation:
         hessian = self.kind == "hessian"
         written = self.written
         key = (self.f, self.x, written, hessian)
-        items = _STEPS.get(key)
+        steps = caches.active()[_STEPS]
+        items = steps.get(key)
         if items is None:
             with E.Budget(seconds):
                 make = derive.hessian_steps if hessian else derive.steps
@@ -129,7 +135,7 @@ class Derivation:
                     (s.lhs, to_text(s.expr) if s.expr is not None else (s.text or ""), s.rule)
                     for s in make(self.f, self.x, written=written)
                 ]
-            _remember(_STEPS, key, items)
+            steps.put(key, items)
         rendered: list[tuple[str, str]] = []
         lead, previous = "", None
         for lhs, body, rule in items:
@@ -169,13 +175,14 @@ class Derivation:
     def verified(self) -> bool:
         """Does the result agree with finite differences?  (Computed once per structure.)"""
         key = (self.f, self.x, self.result, self.kind)
-        got = _CHECKED.get(key)
+        checked = caches.active()[_CHECKED]
+        got = checked.get(key)
         if got is None:
             try:
                 got = verify(self.f, self.x, self.result, self.kind)
             except Exception:  # noqa: BLE001 — a failed check is "not checked", never a crash
                 got = False
-            _remember(_CHECKED, key, got)
+            checked.put(key, got)
         return got
 
 
@@ -240,10 +247,11 @@ def derivation(
             lowering = _lowering(model, held)
             f = lowering.definition(of)
             x = lowering.held_variable(wrt) if held else lowering.variable(var)
-            result = _RESULTS.get((f, x, kind))
+            results = caches.active()[_RESULTS]
+            result = results.get((f, x, kind))
             if result is None:
                 result = derive.derivative(f, x, kind)
-                _remember(_RESULTS, (f, x, kind), result)
+                results.put((f, x, kind), result)
     except E.EngineError as exc:
         raise MatdiffError(f"cannot differentiate '{of}' by '{wrt}': {exc}") from None
     except RecursionError:
@@ -280,17 +288,16 @@ class _AsWritten(Lowering):
         return super().binary(node)
 
 
-_WRITTEN: list[tuple[DocumentModel, _AsWritten]] = []
-
-
 def _as_written(model: DocumentModel, of: str) -> E.Expr | None:
     """The definition ``of`` as written (one lowering per model, for the last few models)."""
     _fresh_caches()
-    lowering = next((w for m, w in _WRITTEN if m is model), None)
-    if lowering is None:
+    written = caches.active()[_WRITTEN]
+    got = written.get(id(model))
+    if got is not None and got[0] is model:
+        lowering = got[1]
+    else:
         lowering = _AsWritten(model)
-        _WRITTEN.insert(0, (model, lowering))
-        del _WRITTEN[4:]
+        written.put(id(model), (model, lowering))
     try:
         return lowering.definition(of)
     except E.EngineError:

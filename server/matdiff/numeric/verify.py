@@ -13,7 +13,7 @@ from typing import Any, Literal
 import numpy as np
 
 from matdiff.engine import expr as E
-from matdiff.engine.evaluate import Array, evaluate
+from matdiff.numeric.evaluate import Array, evaluate
 
 Sampling = Literal[
     "general", "positive", "spd", "symmetric", "diagonal", "square", "unit", "stochastic"

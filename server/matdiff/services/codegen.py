@@ -14,15 +14,15 @@ import sys
 from dataclasses import dataclass
 
 from matdiff.analysis import DocumentModel
-from matdiff.api import MatdiffError
 from matdiff.base import language
-from matdiff.derivatives import Derivation, derivation
+from matdiff.base.errors import MatdiffError
 from matdiff.engine import declared
 from matdiff.engine import expr as E
 from matdiff.engine.numpy_emit import statements
 from matdiff.engine.printer import to_text
 from matdiff.engine.pynames import python_name
 from matdiff.engine.shape import Shape
+from matdiff.services.derivatives import Derivation, derivation
 
 _CALLABLE = "Callable[..., Any]"  # a declared function's parameter
 _BUILT_IN = frozenset((*language.ELEMENTWISE, "pow"))

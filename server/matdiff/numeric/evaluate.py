@@ -14,6 +14,7 @@ from numpy.typing import NDArray
 
 from matdiff.engine import declared
 from matdiff.engine import expr as E
+from matdiff.numeric import declared as declared_values
 
 Array = NDArray[np.float64]
 
@@ -118,7 +119,7 @@ def evaluate(e: E.Expr, env: Mapping[str, Any]) -> Array:
                 return go(n.arg) ** go(n.param)[0, 0]
             fn = _FN.get(n.fn)
             if fn is None:  # a declared function: the caller's, or a stand-in
-                return declared.elementwise_value(n.fn, go(n.arg), env)
+                return declared_values.elementwise_value(n.fn, go(n.arg), env)
             return fn(go(n.arg))
         if isinstance(n, E.Unary):
             return _unary(n, go(n.arg))
@@ -130,7 +131,7 @@ def evaluate(e: E.Expr, env: Mapping[str, Any]) -> Array:
 
     def _unary(n: E.Unary, a: Array) -> Any:
         if declared.is_declared_op(n.op):
-            return declared.scalar_function_value(n.op, a, env)
+            return declared_values.scalar_function_value(n.op, a, env)
         match n.op:
             case "tr":
                 return np.trace(a)
