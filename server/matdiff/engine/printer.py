@@ -8,14 +8,15 @@ vectors are 1-D arrays.
 from __future__ import annotations
 
 import itertools
-import re
-import unicodedata
 from collections.abc import Container
 from dataclasses import dataclass
 from fractions import Fraction
 
 from matdiff.engine import declared
 from matdiff.engine import expr as E
+from matdiff.engine.latex_names import _ends_with_script, _latex_base
+from matdiff.engine.latex_names import latex_name as latex_name  # re-exported
+from matdiff.engine.repeated import name_repeated as name_repeated  # re-exported
 from matdiff.engine.shape import Dim
 
 SUM, PROD, NEG, POW, POST, ATOM = range(6)
@@ -74,94 +75,6 @@ def dim_text(d: Dim, style: Style) -> str:
         ]
         return " ".join(parts)
     return d.text("" if style.name != "dsl" else "*")
-
-
-# Greek letters LaTeX has commands for (the capitals that look Latin have none: Α is A)
-_GREEK_WORDS = (
-    "alpha beta gamma delta epsilon varepsilon zeta eta theta vartheta iota kappa lambda mu nu "
-    "xi pi varpi rho varrho sigma varsigma tau upsilon phi varphi chi psi omega "
-    "Gamma Delta Theta Lambda Xi Pi Sigma Upsilon Phi Psi Omega"
-)
-_GREEK_SET = frozenset(_GREEK_WORDS.split())
-
-
-def _greek_command(ch: str) -> str | None:
-    """``\\lambda`` for λ, ``\\Sigma`` for Σ; None for anything else."""
-    try:
-        uname = unicodedata.name(ch)
-    except ValueError:
-        return None
-    m = _GREEK_LETTER.fullmatch(uname)
-    if m is None:
-        return None
-    word = m.group(3).lower().replace("lamda", "lambda")
-    if m.group(2):
-        word = "var" + word
-    if m.group(1) == "CAPITAL":
-        word = word.capitalize()
-    return f"\\{word}" if word in _GREEK_SET else None
-
-
-_GREEK_LETTER = re.compile(r"(?:MATHEMATICAL ITALIC )?GREEK (SMALL|CAPITAL) LETTER (FINAL )?(\w+)")
-_LATEX_SPECIAL = {"_": "\\_", "#": "\\#", "$": "\\$", "%": "\\%", "&": "\\&"}
-
-
-_SUBSCRIPT_DIGITS = str.maketrans("₀₁₂₃₄₅₆₇₈₉", "0123456789")
-
-
-def latex_name(name: str) -> str:
-    """A name as LaTeX (LANGUAGE.md §9): a Greek letter as its command (λ, ``lambda`` →
-    ``\\lambda``), one letter as itself, several letters upright (``\\mathrm{lam}``), a
-    trailing number as a subscript (``W1`` → ``W_1``, ``W12`` → ``W_{12}``; ``W₁`` too)."""
-    name = name.translate(_SUBSCRIPT_DIGITS)
-    m = re.fullmatch(r"(.*?\D)(\d+)", name)
-    if m is not None:
-        digits, base = m.group(2), m.group(1)
-        base = base[:-1] if base.endswith("_") and len(base) > 1 else base  # x_1 → x_1
-        return latex_name(base) + (f"_{digits}" if len(digits) == 1 else f"_{{{digits}}}")
-    if name in _GREEK_SET:
-        return f"\\{name}"
-    if len(name) == 1 and name.isascii():
-        return _LATEX_SPECIAL.get(name, name)
-    pieces = [_latex_char(ch) for ch in name]
-    if len(pieces) == 1:
-        return pieces[0].rstrip()
-    return f"\\mathrm{{{''.join(pieces).rstrip()}}}"
-
-
-def _latex_base(name: str) -> str:
-    """A declared function's name as LaTeX, braced where it ends in a subscript (so that a
-    prime or an argument follows the whole name: ``{f_1}'``)."""
-    text = latex_name(name)
-    return f"{{{text}}}" if _ends_with_script(text) else text
-
-
-def _latex_char(ch: str) -> str:
-    """One character of a name: Greek as its command, other non-ASCII letters as text."""
-    if ch.isascii():
-        return _LATEX_SPECIAL.get(ch, ch)
-    cmd = _greek_command(ch) or {"ℓ": "\\ell", "ϕ": "\\phi", "ϵ": "\\epsilon"}.get(ch)
-    return f"{cmd} " if cmd else f"\\text{{{ch}}}"
-
-
-def _ends_with_script(text: str) -> bool:
-    """Does LaTeX ``text`` end in a superscript or subscript (``X^\\top``, ``W_{12}``, ``W_1``)?
-    Another script on it must brace it first: ``{X^{-1}}^\\top``, never ``X^{-1}^\\top``."""
-    if text.endswith("^\\top"):
-        return True
-    if re.search(r"[\^_][A-Za-z0-9]$", text):
-        return True
-    if not text.endswith("}"):
-        return False
-    depth = 0
-    for i in range(len(text) - 1, -1, -1):
-        if text[i] == "}":
-            depth += 1
-        elif text[i] == "{":
-            depth -= 1
-            if depth == 0:
-                return i > 0 and text[i - 1] in "^_"
-    return False
 
 
 class Printer:
@@ -458,74 +371,6 @@ def _subscript(text: str) -> str:
     if all(ch.isdigit() for ch in text):
         return text.translate(table)
     return f"_{text}"
-
-
-_SCALAR_NAMES = ("c", "k", "a", "g")
-_VECTOR_NAMES = ("r", "u", "v", "z", "q", "w", "s")
-_MATRIX_NAMES = ("R", "M", "N", "Q", "U", "V", "Z")
-_ALL_NAMES = _SCALAR_NAMES + _VECTOR_NAMES + _MATRIX_NAMES
-
-
-def name_repeated(
-    e: E.Expr, taken: Container[str] = frozenset(), min_size: int = 4, most: int = 3
-) -> tuple[E.Expr, list[tuple[str, E.Expr]]]:
-    """``e`` with its largest repeated parts (of ``min_size`` nodes or more, used at least
-    twice, a transposed use counting for the part) replaced by fresh names not in ``taken``:
-    the new expression and the (name, part) pairs, outermost first.  Remembered per
-    expression and set of unavailable names (hovers ask again and again)."""
-    blocked = frozenset(c for c in _ALL_NAMES if c in taken)
-    key = (e, blocked)
-    got = _NAMED.get(key)
-    if got is None or _NAMED_GENERATION[0] != E.generation():
-        if _NAMED_GENERATION[0] != E.generation() or len(_NAMED) > 1024:
-            _NAMED.clear()
-            _NAMED_GENERATION[0] = E.generation()
-        got = _NAMED[key] = _name_repeated(e, blocked, min_size, most)
-    return got
-
-
-_NAMED: dict[tuple[E.Expr, frozenset[str]], tuple[E.Expr, list[tuple[str, E.Expr]]]] = {}
-_NAMED_GENERATION = [E.generation()]
-
-
-def _name_repeated(
-    e: E.Expr, blocked: frozenset[str], min_size: int, most: int
-) -> tuple[E.Expr, list[tuple[str, E.Expr]]]:
-    taken = set(blocked) | {n.name for n in E.walk(e) if isinstance(n, E.Var)}
-    named: list[tuple[str, E.Expr]] = []
-    for _ in range(most):
-        order = E.walk(e)  # children first; occurrences flow from parents to children
-        counts: dict[int, int] = {id(e): 1}
-        for n in reversed(order):
-            for c in n.children:
-                counts[id(c)] = counts.get(id(c), 0) + counts.get(id(n), 0)
-        repeated = [
-            n
-            for n in order
-            if counts.get(id(n), 0) >= 2
-            and n.size >= min_size
-            and not isinstance(n, E.Transpose | E.Derivative)
-            and not any(v.startswith("d:") for v in n.free)
-        ]
-        if not repeated:
-            break
-        part = max(repeated, key=lambda n: (n.size, n.sort_key()))
-        pool = (
-            _SCALAR_NAMES
-            if part.is_scalar
-            else _VECTOR_NAMES
-            if part.shape.is_vector
-            else _MATRIX_NAMES
-        )
-        name = next((c for c in pool if c not in taken), None)
-        if name is None:
-            break
-        taken.add(name)
-        props = {"symmetric"} if part.shape.is_square and E.symmetric(part) else set()
-        stand_in = E.var(name, part.shape, props | {"const"})
-        e = E.substitute(e, {part: stand_in})
-        named.append((name, part))
-    return e, named
 
 
 def to_text_where(e: E.Expr, taken: Container[str] = frozenset()) -> str:

@@ -10,7 +10,8 @@ from __future__ import annotations
 from matdiff.analysis import DocumentModel, analyze
 from matdiff.base import caches
 from matdiff.base.caches import Table
-from matdiff.pysource.reader import FunctionBlock, FunctionDoc, Note, read
+from matdiff.pysource.reader import read
+from matdiff.pysource.source import FunctionBlock, FunctionDoc, Note
 
 __all__ = ["FunctionBlock", "FunctionDoc", "Note", "documents_in", "find", "model"]
 
