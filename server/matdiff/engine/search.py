@@ -33,7 +33,7 @@ from matdiff.engine import algebra
 from matdiff.engine import expr as E
 from matdiff.engine.cost import cost
 from matdiff.engine.rules import EXPAND, FOLD
-from matdiff.engine.simplify import factor_greedy
+from matdiff.engine.simplify import _parts, factor_greedy
 
 _GROWTH = 4  # the normal form may be this many times the input's size (plus _SLACK)
 _SLACK = 200
@@ -364,12 +364,3 @@ def _check(stop: float) -> None:
     E.check_budget()
     if time.monotonic() > stop:
         raise _TooBigError
-
-
-def _parts(t: E.Expr) -> tuple[E.Expr, tuple[E.Expr, ...]]:
-    """A term as (scalar part, chain)."""
-    if isinstance(t, E.Prod) and t.chain:
-        return E.mul(E.num(t.coef), *t.scalars), t.chain
-    if t.is_scalar:
-        return t, ()
-    return E.ONE_SCALAR, (t,)
