@@ -6,12 +6,13 @@ from __future__ import annotations
 import gc
 import weakref
 
+import pytest
 from lsprotocol import types
 
 from matdiff.base import caches
 from matdiff.base.caches import Caches, Table
+from matdiff.engine import cost, nodes, search
 from matdiff.engine import expr as E
-from matdiff.engine import nodes
 from matdiff.engine.shape import Dim, Shape
 from matdiff.features.diagnostics import diagnostics
 from matdiff.features.hover import hover
@@ -109,3 +110,25 @@ def test_per_statement_tables_fit_the_open_documents(fresh_caches: Caches) -> No
     for i in range(30_000):
         fresh_caches[statements].put(i, i)
     assert fresh_caches.entries()["test.statements"] == 20_000
+
+
+def test_the_search_memos_are_bounded_and_counted(
+    fresh_caches: Caches, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The simplifier's cost, style and result memos keep their keys' trees alive: many
+    distinct expressions leave at most the declared number of entries, counted and cleared
+    with the session's caches (a long editing session brings new expressions every edit)."""
+    memos = (cost._MEMO, search._STYLE, search._MEMO)
+    for memo in memos:
+        assert memo.size <= 20_000
+        monkeypatch.setattr(memo, "size", 50)  # the same mechanism, reached sooner
+        memo.clear()
+    n = Dim.of("n")
+    x = E.var("x_memo", Shape(n, n))
+    for i in range(200):
+        search.simplify(E.add(E.mul(E.num(i + 2), x), E.transpose(x)))
+    entries = fresh_caches.entries()
+    assert [entries[m.name] for m in memos] == [50, 50, 50]  # full: the oldest went first
+    assert search._MEMO.get(E.add(E.mul(E.num(2), x), E.transpose(x))) is None
+    fresh_caches.clear()
+    assert [len(m) for m in memos] == [0, 0, 0]

@@ -13,6 +13,7 @@ import re
 from fractions import Fraction
 
 from matdiff.engine import expr as E
+from matdiff.engine.memo import Memo
 from matdiff.engine.shape import Dim
 
 # a name is any letter or _, then letters, digits (W₁) and _ (LANGUAGE.md §9)
@@ -24,18 +25,19 @@ def tokens(text: str) -> int:
     return len(_TOKEN.findall(text))
 
 
-_MEMO: dict[E.Expr, int] = {}
+# Bounded (first in, first out): every key keeps its node, and so its whole tree, alive.
+_MEMO: Memo[E.Expr, int] = Memo("engine.costs", 20_000)
 _GENERATION = [E.generation()]
 
 
 def cost(e: E.Expr) -> int:
     """``tokens(to_dsl(e))``, computed on the IR."""
-    if _GENERATION[0] != E.generation() or len(_MEMO) > 200_000:
+    if _GENERATION[0] != E.generation():
         _GENERATION[0] = E.generation()
         _MEMO.clear()
     got = _MEMO.get(e)
     if got is None:
-        got = _MEMO[e] = _cost(e)
+        got = _MEMO.put(e, _cost(e))
     return got
 
 

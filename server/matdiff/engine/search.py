@@ -32,6 +32,7 @@ from fractions import Fraction
 from matdiff.engine import algebra
 from matdiff.engine import expr as E
 from matdiff.engine.cost import cost
+from matdiff.engine.memo import Memo
 from matdiff.engine.rules import EXPAND, FOLD
 from matdiff.engine.simplify import _parts, factor_greedy
 
@@ -59,25 +60,24 @@ def key(e: E.Expr) -> Key:
     return (cost(e), _inner_transposes(e), e.size, e.sort_key())
 
 
-_STYLE: dict[E.Expr, int] = {}
+# Bounded memos (first in, first out): every key keeps its node, and so its tree, alive.
+_STYLE: Memo[E.Expr, int] = Memo("engine.styles", 20_000)
 
 
 def _inner_transposes(e: E.Expr) -> int:
     got = _STYLE.get(e)
     if got is None:
-        if len(_STYLE) > 100_000:
-            _STYLE.clear()
         own = int(isinstance(e, E.Elementwise) and isinstance(e.arg, E.Transpose))
-        got = _STYLE[e] = own + sum(_inner_transposes(c) for c in e.children)
+        got = _STYLE.put(e, own + sum(_inner_transposes(c) for c in e.children))
     return got
 
 
-_MEMO: dict[E.Expr, E.Expr] = {}
+_MEMO: Memo[E.Expr, E.Expr] = Memo("engine.simplified", 20_000)
 _GENERATION = [E.generation()]
 
 
 def simplify(e: E.Expr) -> E.Expr:
-    if _GENERATION[0] != E.generation() or len(_MEMO) > 20_000:
+    if _GENERATION[0] != E.generation():
         _GENERATION[0] = E.generation()
         _MEMO.clear()
     got = _MEMO.get(e)
@@ -95,7 +95,8 @@ def simplify(e: E.Expr) -> E.Expr:
             break
         cur = nxt
     # the result is its own simplification; also where a limit stopped the rounds early
-    _MEMO[e] = _MEMO[cur] = cur
+    _MEMO.put(e, cur)
+    _MEMO.put(cur, cur)
     return cur
 
 

@@ -18,7 +18,10 @@ from matdiff.analysis.lower import Lowering
 from matdiff.base import caches, language
 from matdiff.base.caches import Table
 from matdiff.base.errors import MatdiffError
-from matdiff.engine import derive
+from matdiff.engine import (
+    derive,
+    search,  # noqa: F401  (imported lazily by the engine; its memos are registered below)
+)
 from matdiff.engine import expr as E
 from matdiff.engine.memo import MEMOS
 from matdiff.engine.numpy_emit import to_jax, to_numpy, to_torch
