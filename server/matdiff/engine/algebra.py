@@ -166,8 +166,8 @@ def prod_of(coef: Fraction, factors: tuple[Expr, ...]) -> Expr:
 # Sums and products by their (interned) operands: the simplifier's search asks for the same
 # often.  Bounded like the other memos (``memo.py``), cleared with the interned nodes; the
 # result is held weakly, so that a memo keeps no node alive that nothing else uses.
-_MUL: Memo[tuple[Expr, ...], weakref.ref[Expr]] = Memo("engine.products", 20_000)
-_ADD: Memo[tuple[Expr, ...], weakref.ref[Expr]] = Memo("engine.sums", 20_000)
+_MUL: Memo[tuple[Expr, ...], weakref.ref[Expr]] = Memo("engine.products", 8192)
+_ADD: Memo[tuple[Expr, ...], weakref.ref[Expr]] = Memo("engine.sums", 8192)
 
 
 def mul(*factors: Expr) -> Expr:

@@ -26,7 +26,7 @@ def tokens(text: str) -> int:
 
 
 # Bounded (first in, first out): every key keeps its node, and so its whole tree, alive.
-_MEMO: Memo[E.Expr, int] = Memo("engine.costs", 20_000)
+_MEMO: Memo[E.Expr, int] = Memo("engine.costs", 8192)
 _GENERATION = [E.generation()]
 
 

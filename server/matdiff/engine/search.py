@@ -61,7 +61,7 @@ def key(e: E.Expr) -> Key:
 
 
 # Bounded memos (first in, first out): every key keeps its node, and so its tree, alive.
-_STYLE: Memo[E.Expr, int] = Memo("engine.styles", 20_000)
+_STYLE: Memo[E.Expr, int] = Memo("engine.styles", 8192)
 
 
 def _inner_transposes(e: E.Expr) -> int:
@@ -72,7 +72,7 @@ def _inner_transposes(e: E.Expr) -> int:
     return got
 
 
-_MEMO: Memo[E.Expr, E.Expr] = Memo("engine.simplified", 20_000)
+_MEMO: Memo[E.Expr, E.Expr] = Memo("engine.simplified", 8192)
 _GENERATION = [E.generation()]
 
 
