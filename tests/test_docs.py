@@ -64,6 +64,29 @@ def test_nothing_refers_to_files_beside_the_repository(path: Path) -> None:
     assert re.findall(r"\.\./shared\S*", text) == []
 
 
+BESIDE = re.compile(r"\.\./shared|\bshared/(?:corpus|reference|notes|LANGUAGE)")
+
+
+def test_no_tracked_file_refers_to_files_beside_the_repository() -> None:
+    """Code, grammar, scripts and tests name the repository's own files: a clone has no
+    ``../shared``.  (The verbatim corpus copy in ``tests/data/corpus`` keeps its own words.)"""
+    import subprocess
+
+    listed = subprocess.run(["git", "ls-files"], cwd=REPO, capture_output=True, text=True)
+    if listed.returncode != 0:
+        pytest.skip("not a git checkout")
+    found = []
+    for name in listed.stdout.splitlines():
+        if name.startswith("tests/data/corpus/") or name == "tests/test_docs.py":
+            continue
+        try:
+            text = (REPO / name).read_text(encoding="utf-8")
+        except (UnicodeDecodeError, FileNotFoundError, IsADirectoryError):
+            continue  # images, fonts
+        found += [f"{name}: {m.group()}" for m in BESIDE.finditer(text)]
+    assert found == []
+
+
 def test_the_link_check_finds_broken_links(tmp_path: Path) -> None:
     repo = tmp_path / "repo"
     (repo / "docs").mkdir(parents=True)

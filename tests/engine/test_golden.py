@@ -1,6 +1,6 @@
 """Golden text: the tutorial's examples print in the tutorial's form (issue 3), in the
 dsl and text forms, and their derivations name the tutorial's equations where it does
-(shared/reference/matrix-calculus-tutorial.md: x'x uses eqs. (10), (15); ‖Wx + b‖² eq. (12);
+(the Matrix Calculus Tutorial: x'x uses eqs. (10), (15); ‖Wx + b‖² eq. (12);
 ln|X| eq. (18); tr(AXB) eqs. (17), (12)).  These are the only tests that compare text.
 """
 

@@ -1,6 +1,7 @@
 """Readability as data (issue 10): every case of ``tests/data/corpus/readability.json`` (the
-public set, a verbatim copy of ``shared/corpus``) and of ``tests/data/readability_more.json``
-(our own, one per family of ``shared/notes/SIMPLIFIER.md``, each with its source) is
+public set, a verbatim copy of the shared corpus; see its SOURCE.md) and of
+``tests/data/readability_more.json`` (our own, one per family of long results, each with its
+source) is
 
 - right by value: the result equals the reference on random data, with different random
   sizes per dimension symbol (so a transposed answer fails), and agrees with central finite

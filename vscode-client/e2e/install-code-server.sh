@@ -3,8 +3,7 @@
 # from npm into a directory outside git, for the end-to-end test.  Idempotent: a finished
 # install is marked with a stamp file and is not repeated.  Fails loudly.
 #
-# Plain `npm install code-server` does not work on these machines (../../../shared/notes/
-# EDITORS.md §3): npm 11 blocks install scripts, ripgrep and argon2 want to download
+# Plain `npm install code-server` does not work on these machines: npm 11 blocks install scripts, ripgrep and argon2 want to download
 # binaries from GitHub, node-pty's build wants `npx` with yes=true.  So: install without
 # scripts, then do by hand what code-server's postinstall.sh does, offline.
 #

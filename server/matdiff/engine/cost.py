@@ -1,7 +1,7 @@
 """What a reader counts: the tokens of an expression's ``dsl`` form.
 
 Names, numbers, operators, function names and each ``'`` count one; parentheses and commas
-are free (``../shared/corpus/README.md``).  :func:`tokens` counts printed text exactly;
+are free (``tests/data/corpus/README.md``).  :func:`tokens` counts printed text exactly;
 :func:`cost` computes the same count on the IR without printing (memoised per interned node),
 for the simplifier's search, mirroring the dsl printer's choices (a negative power goes to a
 denominator, a negative term is written with ``-``).

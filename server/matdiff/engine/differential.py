@@ -5,7 +5,7 @@ rule is its row in the operation table (``ops.py``).
 the differential of a child.  ``differential(e, X)`` applies the rules all the way down
 (memoised: the IR is a DAG); the derivation steps apply them one level at a time with ``d``
 returning unevaluated ``d(child)`` nodes.  Equation numbers are those of the Matrix Calculus
-Tutorial (shared/reference), identities 2.
+Tutorial, identities 2.
 """
 
 from __future__ import annotations

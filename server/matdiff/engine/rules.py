@@ -9,8 +9,8 @@ only where the token cost drops.  ``example`` is a small document and an express
 matches somewhere: the table-driven test checks every rule on it by numbers.
 
 Cookbook = The Matrix Cookbook (Petersen & Pedersen, Nov 15 2012); tutorial = the Matrix
-Calculus Tutorial (``../shared/reference``); PRML = Bishop, Pattern Recognition and Machine
-Learning (2006).
+Calculus Tutorial (its identities 2, equations numbered as there); PRML = Bishop, Pattern
+Recognition and Machine Learning (2006).
 """
 
 from __future__ import annotations
