@@ -109,19 +109,22 @@ async function shot(page, widget, file, lines = []) {
   log(`screenshot images/${file}`);
 }
 
-/** Hover `target` until `widget` shows `text`: up to three tries of 8 s (a hover over a
- *  small squiggle in a notebook cell did not always open on the first move). */
-async function hoverUntil(page, target, widget, text) {
+/** Hover `target` until `widget` shows `text`: up to `tries` tries of `ms` each, moving the
+ *  mouse away in between (on a loaded machine a first hover did not always open: the editor
+ *  can still be laying out when a squiggle appears, and a hover over a small squiggle in a
+ *  notebook cell did not always open on the first move). */
+async function hoverUntil(page, target, widget, text, { tries = 4, ms = 8_000, force = true } = {}) {
   for (let attempt = 1; ; attempt += 1) {
     await page.mouse.move(5, 500);
-    await target.hover({ force: true });
+    await target.hover({ force });
     try {
-      await widget.filter({ hasText: text }).waitFor({ timeout: 8_000 });
+      await widget.filter({ hasText: text }).waitFor({ timeout: ms });
       return;
     } catch (error) {
-      if (attempt === 3) {
+      if (attempt === tries) {
         throw error;
       }
+      log(`no hover with ${JSON.stringify(text)} after ${ms / 1000} s: hovering again`);
     }
   }
 }
@@ -239,8 +242,7 @@ async function main() {
     await squiggle.waitFor({ timeout: 60_000 });
     log("dimension-mismatch squiggle shown");
     const hoverWidget = page.locator(".monaco-hover:not(.hidden) .monaco-hover-content").first();
-    await squiggle.hover({ force: true });
-    await hoverWidget.filter({ hasText: "cannot multiply" }).waitFor({ timeout: 15_000 });
+    await hoverUntil(page, squiggle, hoverWidget, "cannot multiply");
     const diagnosticText = await hoverWidget.innerText();
     if (!diagnosticText.includes(mismatch)) {
       fail(`the squiggle's hover does not say ${JSON.stringify(mismatch)}:\n${diagnosticText}`);
@@ -253,8 +255,7 @@ async function main() {
     // The derivative hover on `loss`.
     const lines = await editorLines(page);
     const lossToken = lines[1].locator("span span", { hasText: /^loss$/ }).first();
-    await lossToken.hover();
-    await hoverWidget.filter({ hasText: "checked numerically" }).waitFor({ timeout: 30_000 });
+    await hoverUntil(page, lossToken, hoverWidget, "checked numerically", { ms: 15_000, force: false });
     const hoverText = await hoverWidget.innerText();
     fs.writeFileSync(path.join(tmp, "hover.txt"), hoverText);
     if (!hoverText.includes("∇_W loss") || !hoverText.includes("2(Wx + b)xᵀ")) {
@@ -350,9 +351,8 @@ async function main() {
     await page.locator(".monaco-editor .view-lines").filter({ hasText: "SEP" }).waitFor({ timeout: 10_000 });
     const pySquiggle = page.locator(".monaco-editor .squiggly-error").first();
     await pySquiggle.waitFor({ timeout: 30_000 });
-    await pySquiggle.hover({ force: true });
     const pyMessage = "cannot multiply W (m×n) by W (m×n): inner dimensions n and m differ";
-    await hoverWidget.filter({ hasText: pyMessage }).waitFor({ timeout: 15_000 });
+    await hoverUntil(page, pySquiggle, hoverWidget, pyMessage);
     log("the Python file's matdiff block is checked");
 
     // A %%matdiff cell of a notebook is served too (VS Code sends cells as text documents).
@@ -386,8 +386,8 @@ async function main() {
     // (Lines found by their text: the DOM order of an editor's lines is not their order.)
     const defLine = fnEditor.locator(".view-line", { hasText: /^def\sloss\(/ }).first();
     const lastLine = fnEditor.locator(".view-line", { hasText: /^\s*return\snp\.sum\(A\s@\sy\)$/ }).first();
-    await defLine.locator("span span", { hasText: /^loss$/ }).first().hover();
-    await hoverWidget.filter({ hasText: "read by matdiff" }).waitFor({ timeout: 30_000 });
+    const fnToken = defLine.locator("span span", { hasText: /^loss$/ }).first();
+    await hoverUntil(page, fnToken, hoverWidget, "read by matdiff", { ms: 15_000, force: false });
     const fnHover = await hoverWidget.innerText();
     fs.writeFileSync(path.join(tmp, "python-hover.txt"), fnHover);
     if (!fnHover.includes("∇_W loss") || !fnHover.includes("np.outer(W @ x + b, x)")) {
