@@ -14,12 +14,20 @@ it goes to standard error, with the install paths in it.
 
 Open documents are kept here (:mod:`matdiff.lsp.text`), not in pygls's workspace, whose
 line splitting is not LSP's.
+
+Memory: pygls 2.1 keeps the future of every notification handled by a generator (didOpen,
+didChange, didClose: a few kilobytes each, with the edit's params) in ``_request_futures``
+under a random id that nothing removes, and an outgoing request's entries until an answer
+that a client may never send.  Here each such entry goes when its future is done (or
+cancelled), so a long session's memory levels off (``bench/soak.py``).
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Generator
+import uuid
+from collections.abc import Callable, Generator
+from concurrent.futures import Future
 from typing import TYPE_CHECKING, Any
 
 import attrs
@@ -95,6 +103,34 @@ class MatdiffProtocol(LanguageServerProtocol):
             log.warning("matdiff: ignored a $/cancelRequest whose id is %s", type(msg_id).__name__)
             return
         super()._handle_cancel_notification(msg_id)
+
+    def _execute_handler(self, msg_id: Any, handler: Any, callback: Any,
+                         args: Any = None, kwargs: Any = None) -> None:  # fmt: skip
+        super()._execute_handler(msg_id, handler, callback, args, kwargs)
+        self._forget_when_done(msg_id)
+
+    def send_request(
+        self, method: str, params: Any | None = None, callback: Callable[..., Any] | None = None,
+        msg_id: Any = None,
+    ) -> Future[Any]:  # fmt: skip
+        msg_id = str(uuid.uuid4()) if msg_id is None else msg_id
+        future: Future[Any] = super().send_request(method, params, callback, msg_id)
+        self._forget_when_done(msg_id)
+        return future
+
+    def _forget_when_done(self, msg_id: Any) -> None:
+        """Drop ``msg_id``'s entries once its future is done: a request's answer has then been
+        sent or received, a notification's handler has run, a cancelled request is gone."""
+        future = self._request_futures.get(msg_id)
+        if future is None:
+            return
+
+        def forget(done: Future[Any]) -> None:
+            if self._request_futures.get(msg_id) is done:
+                del self._request_futures[msg_id]
+            self._result_types.pop(msg_id, None)
+
+        future.add_done_callback(forget)  # runs now if it is done already
 
     def _send_response(
         self, msg_id: Any, result: Any = None, error: types.ResponseError | None = None

@@ -1,9 +1,12 @@
 """The ``matdiff`` settings section: read after ``initialized`` (when the client can be
 asked) and on each ``workspace/didChangeConfiguration``; a change re-analyses every open
-document."""
+document.  A client that does not answer ``workspace/configuration`` within
+:data:`ANSWER_WITHIN` seconds gets the defaults (the request is then cancelled, so that
+nothing waits for it forever)."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 from lsprotocol import types
@@ -12,6 +15,7 @@ from matdiff.features.snapshot import Settings
 from matdiff.lsp.session import MatdiffServer, server
 
 log = logging.getLogger("matdiff.lsp")
+ANSWER_WITHIN = 10.0
 
 
 @server.feature(types.INITIALIZED)
@@ -34,10 +38,13 @@ async def _load_settings(ls: MatdiffServer) -> None:
         _apply_settings(ls, {})
         return
     try:
-        got = await ls.workspace_configuration_async(
-            types.ConfigurationParams(items=[types.ConfigurationItem(section="matdiff")])
-        )
+        items = [types.ConfigurationItem(section="matdiff")]
+        asked = ls.workspace_configuration_async(types.ConfigurationParams(items=items))
+        got = await asyncio.wait_for(asked, ANSWER_WITHIN)
         _apply_settings(ls, got[0] if got else {})
+    except TimeoutError:
+        log.warning("matdiff: no answer to workspace/configuration: the default settings")
+        _apply_settings(ls, {})
     except Exception:
         log.exception("could not read the settings")
         _apply_settings(ls, {})
