@@ -79,6 +79,14 @@ def lark_parser() -> lark.Lark:
     return larkparse.parser()
 
 
+def warm() -> None:
+    """Import lark and build its parser now, so that the first syntax error of the process
+    does not wait 0.1–0.4 s for it (the language server calls this on a thread)."""
+    from matdiff.syntax import larkparse
+
+    larkparse.warm()
+
+
 @dataclass(frozen=True, slots=True)
 class ParseResult:
     """``document.statements[i]`` starts at offset ``starts[i]`` of the text, and its spans
