@@ -8,7 +8,7 @@ from scipy import special
 
 
 def wrong_product(W: Float[np.ndarray, "m n"], x: Float[np.ndarray, "m"]) -> float:
-    r = W @ x  # expect: 11 error: cannot multiply W (m, n) by x (m,): inner dimensions n and m differ
+    r = W @ x  # expect: 11 error: cannot multiply W (m, n) by x (m,): inner dimensions n and m
     return r @ r
 
 
