@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from matdiff.analysis import DocumentModel, analyze
 from matdiff.base import diagnostics as base
+from matdiff.base import notebook
 from matdiff.base.embedded import HostKind, blocks
 from matdiff.base.errors import MatdiffError as MatdiffError
 from matdiff.base.spans import LineIndex
@@ -92,6 +93,19 @@ def check_host(text: str, kind: HostKind) -> list[Diagnostic]:
             out.append(Diagnostic(start[0] + 1, start[1] + 1, end[0] + 1, end[1] + 1,
                                   n.message, n.code, n.severity))  # fmt: skip
         out.sort(key=lambda d: (d.line, d.column))
+    return out
+
+
+def check_notebook(text: str) -> list[tuple[int, Diagnostic]]:
+    """Every diagnostic of the matdiff in a Jupyter notebook (nbformat 4: its ``%%matdiff``
+    cells, the ``# matdiff:`` blocks of its Python cells, the fences of its Markdown cells,
+    as the language server reads them; ``base/notebook.py``), each with the number of its
+    cell (from 1, every cell counted); lines and columns count in the cell.  Raises
+    MatdiffError for text that is not a notebook."""
+    out: list[tuple[int, Diagnostic]] = []
+    for cell in notebook.cells(text):
+        found = check(cell.text) if cell.kind is None else check_host(cell.text, cell.kind)
+        out.extend((cell.number, d) for d in found)
     return out
 
 

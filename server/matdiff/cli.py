@@ -17,9 +17,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from matdiff.analysis import analyze
-from matdiff.api import MatdiffError, check, check_host
+from matdiff.api import MatdiffError, check, check_host, check_notebook
 from matdiff.base.embedded import Block, HostKind, blocks, host_kind
 from matdiff.base.language import did_you_mean
+from matdiff.base.notebook import is_notebook
 from matdiff.base.spans import LineIndex
 
 if TYPE_CHECKING:
@@ -60,8 +61,15 @@ def _check(args: argparse.Namespace) -> int:
     for path in args.files:
         text = _read(path)
         kind = host_kind(path)
-        for d in check(text) if kind is None else check_host(text, kind):
-            print(f"{path}:{d}")
+        if is_notebook(path):  # FILE:cell N:LINE:COL, the line and column in the cell
+            try:
+                found = [(f"{path}:cell {n}", d) for n, d in check_notebook(text)]
+            except MatdiffError as exc:
+                raise MatdiffError(f"cannot check {path}: {exc.message}") from None
+        else:
+            found = [(path, d) for d in (check(text) if kind is None else check_host(text, kind))]
+        for where, d in found:
+            print(f"{where}:{d}")
             status = 1 if d.severity != "information" else status
     return status
 
@@ -125,6 +133,11 @@ def _pick_block(path: str, text: str, kind: HostKind, args: argparse.Namespace) 
 def _derivative(args: argparse.Namespace) -> int:
     from matdiff.services import derivatives
 
+    if is_notebook(args.file):
+        raise MatdiffError(
+            f"{args.file} is a notebook: 'matdiff check' reads it; to derive, run a cell "
+            f"'%%matdiff --of {args.of} --wrt {args.wrt}' in it (docs/language.md §12)"
+        )
     text = _read(args.file)
     kind = host_kind(args.file)
     if kind == "python":
@@ -174,7 +187,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser(
         "check",
         help="report the diagnostics of documents (.matdiff; or the matdiff blocks of .py "
-        "and .md files)",
+        "and .md files and the matdiff cells of .ipynb notebooks)",
     )
     p.add_argument("files", nargs="+", metavar="FILE")
     p.set_defaults(run=_check)

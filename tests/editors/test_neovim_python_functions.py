@@ -51,7 +51,7 @@ def test_gradient_function_of_a_numpy_function(nvim: str, tmp_path: Path) -> Non
     [diag] = result["diagnostics"]
     bad_row = next(i for i, line in enumerate(lines) if "A @ y" in line)
     assert (diag["lnum"], diag["col"]) == (bad_row, lines[bad_row].index("@"))
-    assert diag["message"].startswith("cannot multiply A (m×n) by y (m)")
+    assert diag["message"].startswith("cannot multiply A (m, n) by y (m,)")
 
     buffer = "\n".join(result["buffer"]) + "\n"
     assert "def loss_grad(W: np.ndarray, x: np.ndarray, b: np.ndarray)" in buffer

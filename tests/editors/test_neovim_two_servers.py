@@ -115,7 +115,7 @@ def test_matdiff_beside_pylsp(nvim: str, pylsp: None, tmp_path: Path) -> None:  
     ours = [d for d in result["diagnostics"] if d["source"] == "matdiff"]
     bad_row = next(i for i, line in enumerate(LINES) if "A @ y" in line)
     assert [(d["lnum"], d["col"]) for d in ours] == [(bad_row, LINES[bad_row].index("@"))]
-    assert ours[0]["message"].startswith("cannot multiply A (m×n) by y (m)")
+    assert ours[0]["message"].startswith("cannot multiply A (m, n) by y (m,)")
 
     # On `loss`, both answer: matdiff with the gradient (its NumPy line checked by value),
     # pylsp with the function's signature; Neovim's `K` float holds both.

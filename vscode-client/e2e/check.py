@@ -35,7 +35,7 @@ from tests.editors.helpers import (  # noqa: E402
 
 FUNCTIONS = Path(__file__).resolve().parent / "least_squares.py"
 # The shape error of least_squares.py's `bad`, as the squiggle's hover must say it.
-FUNCTION_MISMATCH = "cannot multiply A (m×n) by y (m): inner dimensions n and m differ"
+FUNCTION_MISMATCH = "cannot multiply A (m, n) by y (m,): inner dimensions n and m differ"
 
 
 def central_differences(f: Any, env: dict[str, Any], wrt: str, h: float = 1e-6) -> Any:

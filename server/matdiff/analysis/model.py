@@ -41,17 +41,20 @@ class Symbol:
         """Declared and not const: something one can differentiate by."""
         return self.kind == "variable" and not self.const
 
-    def describe(self) -> str:
+    def describe(self, shape_words: Callable[[Shape], str] | None = None) -> str:
+        """``definition r: vector m×1``; ``shape_words`` writes the shape (with its kind)
+        another way (a Python file's ``vector (m,)``)."""
+        words = shape_words or _shape_words
         if self.kind == "dimension":
             return f"dimension {self.name}"
         if self.kind == "function":
             if self.argument is None:
                 return f"element-wise function {self.name} (σ'(X) is d_{self.name}(X))"
-            arg = _shape_words(self.argument)
+            arg = words(self.argument)
             return f"function {self.name} of a {arg} → scalar (∇ is grad_{self.name})"
         props = "".join(f" {p}" for p in sorted(self.properties))
         const = "const " if self.const else ""
-        shape = "unknown shape" if self.shape is None else _shape_words(self.shape)
+        shape = "unknown shape" if self.shape is None else words(self.shape)
         return f"{const}{self.kind} {self.name}: {shape}{props}"
 
 

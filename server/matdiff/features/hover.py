@@ -40,7 +40,9 @@ def hover(snap: Snapshot, position: types.Position) -> types.Hover | None:
             if shape is not None:
                 what = "call" if isinstance(node, ast.Call) else "expression"
                 src = " ".join(snap.model.source(node.span).split())
-                return _content(snap, [f"**{_clip(src)}** — {what} of shape {shape}"], node)
+                return _content(
+                    snap, [f"**{_clip(src)}** — {what} of shape {snap.shape_text(shape)}"], node
+                )
     if name is not None:
         return None
     return None
@@ -58,7 +60,7 @@ def _symbol_line(snap: Snapshot, name: str) -> str:
         if sym.kind == "dimension"
         else ("declared" if sym.kind in ("variable", "function") else "defined")
     )
-    return f"**{name}** — {sym.describe()} ({where} on line {line})"
+    return f"**{name}** — {snap.describe(sym)} ({where} on line {line})"
 
 
 def definition_hover(snap: Snapshot, name: str) -> list[str]:
@@ -96,7 +98,7 @@ def _by_variable(
     if settings.layout in ("numerator", "both") or not sym.shape.is_scalar:
         kinds.append("numerator")
     held = " — an intermediate, held as a variable" if intermediate else ""
-    blocks = [f"**by {wrt}** ({var.shape}{held})"]
+    blocks = [f"**by {wrt}** {snap.aside(var.shape, held)}"]
     first: Derivation | None = None
     for kind in kinds:
         try:
@@ -109,7 +111,7 @@ def _by_variable(
             "gradient": f"gradient ∇_{wrt} {of}",
             "numerator": f"numerator layout ∂{of}/∂{wrt}",
         }[kind]
-        blocks.append(f"- {label} ({d.result.shape}): `{to_text(d.result)}`")
+        blocks.append(f"- {label} {snap.aside(d.result.shape)}: `{to_text(d.result)}`")
     if first is None or intermediate:
         return blocks
     blocks.append(f"```python\n{to_numpy(first.result)}\n```")

@@ -12,7 +12,8 @@ from matdiff.syntax import ast
 
 
 def inlay_hints(snap: Snapshot, range_: types.Range) -> list[types.InlayHint]:
-    """``r: m×1 = A*x``: the shape of each definition, right after its name."""
+    """``r: m×1 = A*x``: the shape of each definition, right after its name (``r: (m,)`` in
+    a Python function, as :meth:`Snapshot.shape_text` writes it)."""
     start = (range_.start.line, range_.start.character)
     end = (range_.end.line, range_.end.character)
     out: list[types.InlayHint] = []
@@ -36,9 +37,9 @@ def inlay_hints(snap: Snapshot, range_: types.Range) -> list[types.InlayHint]:
         out.append(
             types.InlayHint(
                 position=at,
-                label=f": {sym.shape}",
+                label=f": {snap.shape_text(sym.shape)}",
                 kind=types.InlayHintKind.Type,
-                tooltip=sym.describe(),
+                tooltip=snap.describe(sym),
                 padding_left=False,
                 padding_right=True,
             )

@@ -54,7 +54,7 @@ def hover_blocks(snap: Snapshot, doc: FunctionDoc) -> list[str]:
     if sym is None or sym.shape is None:
         return blocks
     if not sym.shape.is_scalar:
-        blocks.append(f"returns {sym.shape}: the gradient needs a scalar value")
+        blocks.append(f"returns {snap.shape_text(sym.shape)}: the gradient needs a scalar value")
         return blocks
     emit = EMITTERS[doc.framework]
     for p in doc.arrays:
@@ -63,8 +63,8 @@ def hover_blocks(snap: Snapshot, doc: FunctionDoc) -> list[str]:
         except MatdiffError as exc:
             blocks.append(f"**by {p}**: {exc.message}")
             continue
-        shape = model.symbols[p].shape
-        blocks.append(f"**∇_{p} {doc.name}** ({shape}): `{to_text(d.result)}`")
+        shape = snap.shape_text(d.result.shape)  # a gradient is shaped like its variable
+        blocks.append(f"**∇_{p} {doc.name}** {shape}: `{to_text(d.result)}`")
         blocks.append(f"```python\n{emit(d.result)}\n```")
     return blocks
 

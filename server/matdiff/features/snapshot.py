@@ -10,8 +10,10 @@ from lsprotocol import types
 
 from matdiff import pysource
 from matdiff.analysis import DocumentModel, analyze
+from matdiff.analysis.model import Symbol
 from matdiff.base.embedded import Block, HostKind, blocks
 from matdiff.base.spans import Encoding, LineIndex, Span
+from matdiff.engine.shape import Shape
 from matdiff.syntax import ast
 
 # how messages quote a place of the document: "declared at 3:5", "defined on line 3"
@@ -95,6 +97,24 @@ class Snapshot:
         """A document read from an annotated Python function: Python's own language server
         completes, navigates and renames there; matdiff answers hovers and code actions."""
         return self.host is not None and getattr(self.host.block, "function", None) is not None
+
+    def shape_text(self, shape: Shape) -> str:
+        """A shape as the file the user reads writes it: a Python function's values in
+        NumPy's ``(m,)``, ``(m, n)``, ``()`` (docs/python.md, "Shapes"); a matdiff document's
+        in the language's ``m×1``, ``m×n``, ``scalar``."""
+        if self.python_function:
+            return pysource.words(pysource.numpy_shape(shape))
+        return str(shape)
+
+    def aside(self, shape: Shape, more: str = "") -> str:
+        """A shape in parentheses after a name, ``(m×n)``; a tuple is its own: ``(m, n)``."""
+        if self.python_function:
+            return f"{self.shape_text(shape)}{more}"
+        return f"({shape}{more})"
+
+    def describe(self, sym: Symbol) -> str:
+        """``sym``'s kind, name and shape, the shape written as :meth:`shape_text` does."""
+        return sym.describe(pysource.described if self.python_function else None)
 
     def line_col(self, offset: int) -> tuple[int, int]:
         """The client's line and column of a document offset."""

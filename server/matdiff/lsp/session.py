@@ -12,6 +12,7 @@ import gc
 import itertools
 import json
 import logging
+import threading
 from typing import Any
 
 from lsprotocol import types
@@ -26,8 +27,12 @@ from matdiff.features import diagnostics
 from matdiff.features.snapshot import Settings, Snapshot
 from matdiff.lsp.protocol import MatdiffProtocol, converter
 from matdiff.lsp.text import OpenDocument
+from matdiff.syntax import parser
 
 log = logging.getLogger("matdiff.lsp")
+# lark's parser is built on a thread once the first document is analysed, or this many
+# seconds after `initialized` if none is opened by then
+WARM_AFTER = 2.0
 
 
 class MatdiffServer(LanguageServer):
@@ -47,6 +52,7 @@ class MatdiffServer(LanguageServer):
         self.results = itertools.count(1)
         self.caches = caches.Caches()  # every cache of this session, bounded (base/caches.py)
         caches.activate(self.caches)
+        self.analysed = threading.Event()  # set once the first document is analysed
 
     def encoding(self) -> Encoding:
         raw = self.workspace.position_encoding
@@ -84,6 +90,25 @@ class MatdiffServer(LanguageServer):
         params = types.PublishDiagnosticsParams(uri=uri, version=doc.version, diagnostics=found)
         self.text_document_publish_diagnostics(params)
         self.settle()
+        self.analysed.set()
+
+    def warm_parser(self) -> threading.Thread:
+        """Build lark's parser on a thread, so that the session's first syntax error does not
+        wait 0.1–0.4 s for it.  The thread starts building once the first document's
+        diagnostics are out (or after WARM_AFTER seconds): it shares the interpreter with
+        this thread, and start-up and the first diagnostics come first.  A syntax error met
+        meanwhile builds it here, or waits for the thread's build; it is built once."""
+
+        def build() -> None:
+            self.analysed.wait(WARM_AFTER)
+            try:
+                parser.warm()
+            except Exception:  # a courtesy: the first syntax error builds it then
+                log.exception("matdiff: could not build the parser ahead")
+
+        thread = threading.Thread(target=build, name="matdiff-warm-parser", daemon=True)
+        thread.start()
+        return thread
 
     def forget(self, uri: str) -> None:
         self.snapshots.pop(uri, None)

@@ -20,6 +20,7 @@ ANSWER_WITHIN = 10.0
 
 @server.feature(types.INITIALIZED)
 async def on_initialized(ls: MatdiffServer, params: types.InitializedParams) -> None:
+    ls.warm_parser()  # (the one handler of `initialized` is here)
     await _load_settings(ls)
 
 

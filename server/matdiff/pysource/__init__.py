@@ -11,9 +11,10 @@ from matdiff.analysis import DocumentModel, analyze
 from matdiff.base import caches
 from matdiff.base.caches import Table
 from matdiff.pysource.reader import read
-from matdiff.pysource.source import FunctionBlock, FunctionDoc, Note
+from matdiff.pysource.source import FunctionBlock, FunctionDoc, Note, described, numpy_shape, words
 
-__all__ = ["FunctionBlock", "FunctionDoc", "Note", "documents_in", "find", "model"]
+__all__ = ["FunctionBlock", "FunctionDoc", "Note", "described", "documents_in", "find", "model",
+           "numpy_shape", "words"]  # fmt: skip
 
 _MODELS: Table[str, DocumentModel] = Table("pysource.models", 256)
 
@@ -67,7 +68,8 @@ def render(doc: FunctionDoc, wrt: str, kind: str, emit: str, steps: bool) -> str
     sym = model(doc).symbols.get(doc.definition)
     if kind != "numerator" and sym is not None and sym.shape is not None \
             and not sym.shape.is_scalar:  # fmt: skip
-        raise MatdiffError(f"'{doc.name}' returns an array ({sym.shape}), not a scalar; {kind} "
-                           "needs a scalar function — use diff")  # fmt: skip
+        raise MatdiffError(f"'{doc.name}' returns an array of shape "
+                           f"{words(numpy_shape(sym.shape))}, not a scalar; {kind} needs a "
+                           "scalar function — use diff")  # fmt: skip
     return render_document(doc.text, doc.definition, wrt, kind,  # type: ignore[arg-type]
                            doc.framework if emit == "code" else emit, steps)  # fmt: skip

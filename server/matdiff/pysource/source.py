@@ -9,6 +9,7 @@ import bisect
 from dataclasses import dataclass, field
 
 from matdiff.base.embedded import Block
+from matdiff.engine.shape import Shape as MatdiffShape
 from matdiff.pysource.table import DTYPES, OPERATORS
 
 Shape = tuple[str, ...]  # NumPy's: () a scalar, (n,) a vector, (m, n) a matrix
@@ -140,13 +141,30 @@ class Frag:
 
 
 def words(shape: Shape) -> str:
-    if not shape:
-        return "scalar"
-    return "×".join(shape)
+    """A shape as NumPy's ``.shape`` prints it, with the dimension names: ``()`` a scalar,
+    ``(n,)`` a vector, ``(m, n)`` a matrix — how a Python file writes every shape
+    (docs/python.md, "Shapes"; a matdiff document keeps the language's ``m×n``)."""
+    return f"({shape[0]},)" if len(shape) == 1 else f"({', '.join(shape)})"
+
+
+def numpy_shape(shape: MatdiffShape) -> Shape:
+    """The NumPy shape of a value the language shapes ``shape``, as the generated code takes
+    and gives it (docs/language.md §6): a vector, a column or a row, is 1-D; a scalar 0-D."""
+    if shape.is_scalar:
+        return ()
+    if shape.is_vector:
+        return ((shape.rows if shape.is_column else shape.cols).text("*"),)
+    return (shape.rows.text("*"), shape.cols.text("*"))
+
+
+def described(shape: MatdiffShape) -> str:
+    """``scalar``, ``vector (n,)`` or ``matrix (m, n)``: a Python value's kind and shape."""
+    dims = numpy_shape(shape)
+    return ("scalar", f"vector {words(dims)}", f"matrix {words(dims)}")[len(dims)]
 
 
 def _show(f: Frag) -> str:
-    return f"{f.src} ({words(f.shape)})"
+    return f"{f.src} {words(f.shape)}"
 
 
 @dataclass

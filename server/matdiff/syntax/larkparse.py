@@ -3,20 +3,25 @@ errors worded like a person would.
 
 The driver (:mod:`matdiff.syntax.parser`) comes here only for what the fast path refuses,
 which is in practice a statement with a syntax error, so lark is imported and its parser
-built (about 0.1 s) on the first syntax error of a process, not at start-up.  The built
-parser is not cached on disk: lark's cache is a pickle, which a planted file would turn into
-code run on load.
+built (0.1–0.4 s) on the first syntax error of a process, not at start-up; the language
+server builds it beforehand on a thread (:func:`warm`).  Each is built once, whichever
+threads ask first.  The built parser is not cached on disk: lark's cache is a pickle, which a
+planted file would turn into code run on load.
 """
 
 from __future__ import annotations
 
-import functools
+import threading
+from collections.abc import Callable
 from importlib import resources
+from typing import Generic, TypeVar
 
 import lark
 from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedToken
 
-__all__ = ["Builder", "UnexpectedInput", "describe", "grammar_text", "parse_statement", "parser"]
+__all__ = [
+    "Builder", "UnexpectedInput", "describe", "grammar_text", "parse_statement", "parser", "warm",
+]  # fmt: skip
 
 from matdiff.base import names
 from matdiff.base.diagnostics import Diagnostic
@@ -30,7 +35,37 @@ def grammar_text() -> str:
     return resources.files("matdiff").joinpath("grammar/matdiff.lark").read_text("utf-8")
 
 
-@functools.cache
+T = TypeVar("T")
+
+
+class _Once(Generic[T]):
+    """A value built on its first use, once, whichever threads ask for it together
+    (``functools.cache`` would let two threads that miss at once both build it)."""
+
+    def __init__(self, build: Callable[[], T]) -> None:
+        self._build = build
+        self._value: T | None = None
+        self._lock = threading.Lock()
+
+    def __call__(self) -> T:
+        value = self._value
+        if value is None:
+            with self._lock:
+                if self._value is None:
+                    self._value = self._build()
+                value = self._value
+        return value
+
+    @property
+    def built(self) -> bool:
+        return self._value is not None
+
+    def cache_clear(self) -> None:
+        with self._lock:
+            self._value = None
+
+
+@_Once
 def parser() -> lark.Lark:
     return lark.Lark(
         grammar_text(),
@@ -39,6 +74,13 @@ def parser() -> lark.Lark:
         propagate_positions=True,
         maybe_placeholders=True,
     )
+
+
+def warm() -> None:
+    """Build what the first syntax error needs (the parser, and the lexer its message
+    reads), so that it does not wait for them."""
+    parser()
+    _lexer()
 
 
 def parse_statement(text: str, frame: int) -> ast.Statement:
@@ -136,7 +178,7 @@ class Builder:
 # ---------------------------------------------------------------- friendly syntax errors
 
 
-@functools.cache
+@_Once
 def _lexer() -> lark.Lark:
     """The same grammar with a basic lexer, for tokenizing broken statements.
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import itertools
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from matdiff.base import caches, names
@@ -77,6 +77,14 @@ def lark_parser() -> lark.Lark:
     from matdiff.syntax import larkparse
 
     return larkparse.parser()
+
+
+def warm() -> None:
+    """Import lark and build its parser now, so that the first syntax error of the process
+    does not wait 0.1–0.4 s for it (the language server calls this on a thread)."""
+    from matdiff.syntax import larkparse
+
+    larkparse.warm()
 
 
 @dataclass(frozen=True, slots=True)
@@ -158,16 +166,24 @@ def parse(text: str) -> ParseResult:
     statements: list[ast.Statement] = []
     diagnostics: list[Diagnostic] = []
     seen: dict[str, int] = {}
+    memo = caches.active()[_MEMO]
     for chunk in chunks:
         # the k-th statement with this text: no two statements of a document share a frame
         k = seen[chunk.text] = seen.get(chunk.text, -1) + 1
-        statement = caches.active()[_MEMO].get((chunk.text, k))
-        if statement is None:
+        known = memo.get((chunk.text, k))
+        if known is None:
             statement, diagnostic = parse_statement(chunk, index)
             if diagnostic is None:
-                caches.active()[_MEMO].put((chunk.text, k), statement)
+                memo.put((chunk.text, k), statement)
             else:
+                assert isinstance(statement, ast.Broken)
+                memo.put((chunk.text, k), _Failed.of(statement, diagnostic, chunk.start, index))
                 diagnostics.append(diagnostic)
+        elif isinstance(known, _Failed):
+            statement = known.statement
+            diagnostics.append(known.placed(chunk.start, index))
+        else:
+            statement = known
         statements.append(statement)
     return ParseResult(
         ast.Document(tuple(statements)),
@@ -181,10 +197,52 @@ def parse(text: str) -> ParseResult:
 _FRAMES = itertools.count(1)
 
 
-# Statements that parsed, by (text, occurrence in their document).  Spans inside a statement
-# count from its start, so a statement an edit moved is reused as it is: re-parsing a
-# document after an edit parses only the statements it changed.
-_MEMO: Table[tuple[str, int], ast.Statement] = Table(
+# a place a message quotes: "unclosed '(' opened at 3:5" (1-based line and column)
+_PLACE = re.compile(r"\bat (\d+):(\d+)\b")
+
+
+@dataclass(frozen=True, slots=True)
+class _Failed:
+    """A statement that did not parse, remembered like one that did: its ``Broken`` node and
+    its diagnostic, whose span and quoted places count from the statement's start, so that
+    the diagnostic is placed again wherever an edit moved the statement."""
+
+    statement: ast.Broken
+    diagnostic: Diagnostic  # its span from the statement's start
+    places: tuple[int, ...]  # each "at L:C" of its message, as an offset from the start
+
+    @staticmethod
+    def of(statement: ast.Broken, diagnostic: Diagnostic, start: int, index: LineIndex) -> _Failed:
+        places = tuple(
+            index.offset(int(m.group(1)) - 1, int(m.group(2)) - 1) - start
+            for m in _PLACE.finditer(diagnostic.message)
+        )
+        return _Failed(statement, _shifted(diagnostic, -start), places)
+
+    def placed(self, start: int, index: LineIndex) -> Diagnostic:
+        """The diagnostic of the statement starting at ``start`` of the document ``index``."""
+        diagnostic = _shifted(self.diagnostic, start)
+        if not self.places:
+            return diagnostic
+        places = iter(self.places)
+
+        def at(_: re.Match[str]) -> str:
+            line, col = index.line_col(start + next(places))
+            return f"at {line + 1}:{col + 1}"
+
+        return replace(diagnostic, message=_PLACE.sub(at, diagnostic.message))
+
+
+def _shifted(diagnostic: Diagnostic, by: int) -> Diagnostic:
+    related = tuple(replace(r, span=r.span.shift(by)) for r in diagnostic.related)
+    return replace(diagnostic, span=diagnostic.span.shift(by), related=related)
+
+
+# Statements by (text, occurrence in their document): those that parsed, and those that did
+# not with their diagnostic.  Spans inside a statement count from its start, so a statement
+# an edit moved is reused as it is: re-parsing a document after an edit parses only the
+# statements it changed (a broken one too: lark takes 0.3 s on a long one).
+_MEMO: Table[tuple[str, int], ast.Statement | _Failed] = Table(
     "syntax.statements", 20_000, per_statement=True
 )
 

@@ -8,20 +8,20 @@ from scipy import special
 
 
 def wrong_product(W: Float[np.ndarray, "m n"], x: Float[np.ndarray, "m"]) -> float:
-    r = W @ x  # expect: 11 error: cannot multiply W (m×n) by x (m): inner dimensions n and m differ
+    r = W @ x  # expect: 11 error: cannot multiply W (m, n) by x (m,): inner dimensions n and m
     return r @ r
 
 
 def wrong_sum(x: Float[np.ndarray, "n"], y: Float[np.ndarray, "m"]) -> float:
-    return np.sum(x + y)  # expect: 21 error: cannot add x (n) and y (m): shapes differ
+    return np.sum(x + y)  # expect: 21 error: cannot add x (n,) and y (m,): shapes differ
 
 
 def wrong_hadamard(A: Float[np.ndarray, "m n"], B: Float[np.ndarray, "n m"]) -> float:
-    return np.sum(A * B)  # expect: 21 error: cannot element-wise multiply A (m×n) and B (n×m)
+    return np.sum(A * B)  # expect: 21 error: cannot element-wise multiply A (m, n) and B (n, m)
 
 
 def not_square(A: Float[np.ndarray, "m n"]) -> float:
-    return np.trace(A)  # expect: 12 error: cannot take the trace of A (m×n)
+    return np.trace(A)  # expect: 12 error: cannot take the trace of A (m, n)
 
 
 def loop(x: Float[np.ndarray, "n"]) -> float:
@@ -68,8 +68,8 @@ def axis_of_softmax(X: Float[np.ndarray, "m n"]) -> float:
 
 
 def broadcast_mismatch(X: Float[np.ndarray, "m n"], v: Float[np.ndarray, "m"]) -> float:
-    return np.sum(X * v)  # expect: 21 error: cannot element-wise multiply X (m×n) and v (m)
+    return np.sum(X * v)  # expect: 21 error: cannot element-wise multiply X (m, n) and v (m,)
 
 
 def matmul_scalar(x: Float[np.ndarray, "n"], a: float) -> float:
-    return np.sum(a @ x)  # expect: 21 error: cannot multiply a (scalar) by x (n) with '@'
+    return np.sum(a @ x)  # expect: 21 error: cannot multiply a () by x (n,) with '@'
