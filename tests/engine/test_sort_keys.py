@@ -1,5 +1,6 @@
 """Canonical means canonical: sort keys are injective, so the order of the operands of a sum
-(and of a scalar product) never shows in the node built (hypothesis over random IR)."""
+(and of a scalar product) never shows in the node built (hypothesis over random IR); names
+with digits sort by number (P1, P2, P10), and that ordering is injective too."""
 
 from __future__ import annotations
 
@@ -9,6 +10,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from matdiff.engine import expr as E
+from matdiff.engine.nodes import natural
+from matdiff.engine.printer import to_dsl
 from matdiff.engine.shape import SCALAR, Shape
 
 SQ = Shape.of("n", "n")
@@ -19,6 +22,7 @@ S = E.var("S", SQ, {"symmetric"})
 x = E.var("x", COL)
 s = E.var("s", SCALAR)
 t = E.var("t", SCALAR)
+P1, P2, P10 = (E.var(f"P{i}", SQ) for i in (1, 2, 10))
 NUMBERS = st.sampled_from(
     [Fraction(1, 3), Fraction(1, 2), Fraction(-2), Fraction(3), Fraction(2, 7)]
 )
@@ -29,7 +33,7 @@ FUNCTIONS = st.sampled_from(["exp", "tanh", "sigmoid", "sin", "log"])
 def matrix(draw: st.DrawFn, depth: int = 3) -> E.Expr:
     """A random n×n expression over every kind of node, built by the smart constructors."""
     if depth <= 0 or draw(st.integers(0, 5)) == 0:
-        return draw(st.sampled_from([X, A, S, E.identity(SQ.rows), E.ones(SQ)]))
+        return draw(st.sampled_from([X, A, S, P1, P2, P10, E.identity(SQ.rows), E.ones(SQ)]))
     a = draw(matrix(depth - 1))
     match draw(st.integers(0, 9)):
         case 0:
@@ -102,3 +106,33 @@ def test_the_cases_of_the_issue() -> None:
         E.power(close, t), E.power(third, t)
     )
     assert E.derivative_of(E.mul(X, S), X).sort_key() != E.derivative_of(E.mul(X, S), S).sort_key()
+
+
+# names as the language allows them: letters, ASCII and subscript digits, _
+NAMES = st.text(st.sampled_from("aPW_019₀₁₉"), min_size=1, max_size=8)
+
+
+@settings(max_examples=500, deadline=None)
+@given(NAMES, NAMES)
+def test_natural_order_is_injective(a: str, b: str) -> None:
+    assert (natural(a) == natural(b)) == (a == b)
+    assert (E.var(a, SQ).sort_key() == E.var(b, SQ).sort_key()) == (a == b)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(st.sampled_from("aPW_"), min_size=1, max_size=3), st.integers(0, 10**6),
+       st.integers(0, 10**6))  # fmt: skip
+def test_digits_sort_by_number(stem: str, i: int, j: int) -> None:
+    a, b = natural(f"{stem}{i}"), natural(f"{stem}{j}")
+    assert (a < b) == (i < j)
+    sub = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
+    a, b = natural(f"{stem}{i}".translate(sub)), natural(f"{stem}{j}".translate(sub))
+    assert (a < b) == (i < j)
+
+
+def test_sums_list_numbered_names_in_order() -> None:
+    names = ["P10", "P2", "P1", "P11", "P3", "P20"]
+    total = E.add(*(E.var(n, SQ) for n in names))
+    assert to_dsl(total) == "P1 + P2 + P3 + P10 + P11 + P20"
+    subs = ["W₁₀", "W₂", "W₁"]
+    assert to_dsl(E.add(*(E.var(n, SQ) for n in subs))) == "W₁ + W₂ + W₁₀"
