@@ -69,6 +69,7 @@ SUMS = [
     "x.*y - x.*sigmoid(z) + 2*x",
     "(x'*x)^-2*a - (x'*x)^-1*b + a",
     "A*x*x' + x*x' + B*x*x'",
+    "sigmoid(z) - sigmoid(z).^2 + 2*x.^3.*y - x.^2",  # a power shares its base: σ ∘ (1 − σ)
 ]
 
 
@@ -144,6 +145,7 @@ REACHES = {
     "ones(n) - sigmoid(z)": "sigmoid(-z)",
     "sigmoid(-z) + sigmoid(z)": "ones(n)",
     "sigmoid(-z).*sigmoid(z) + sigmoid(z).^2": "sigmoid(z)",
+    "sigmoid(z) - sigmoid(z).^2": "sigmoid(-z).*sigmoid(z)",
     "exp(-t)./(ones(n) + exp(-t))": "sigmoid(-t)",
     "z - log(softmax(z))": "logsumexp(z)*ones(n)",
     "ones(n)'*softmax(z)": "1",

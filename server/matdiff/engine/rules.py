@@ -121,49 +121,6 @@ def _power_of_hadamard(e: E.Expr) -> E.Expr | None:
     return None
 
 
-def _is_sum_one_plus(e: E.Expr, of: E.Expr) -> bool:
-    return isinstance(e, E.Sum) and len(e.terms) == 2 and set(e.terms) == {E.ones(of.shape), of}
-
-
-def _sigmoid_of_exp(e: E.Expr) -> E.Expr | None:
-    """σ(u) = eᵘ/(1 + eᵘ) = 1/(1 + e⁻ᵘ) (PRML eq. (4.59)), in Hadamard and scalar products."""
-    if isinstance(e, E.Hadamard):
-        fs = list(e.factors)
-        dens = [
-            f.arg
-            for f in fs
-            if isinstance(f, E.Elementwise) and f.fn == "pow" and f.param is E.num(-1)
-        ]
-        for den in dens:
-            for f in fs:
-                if isinstance(f, E.Elementwise) and f.fn == "exp" and _is_sum_one_plus(den, f):
-                    rest = [g for g in fs if g is not f and g is not E.epow(den, E.num(-1))]
-                    return E.hadamard(E.elementwise("sigmoid", f.arg), *rest)
-            if isinstance(den, E.Sum) and len(den.terms) == 2:
-                for t in den.terms:
-                    if isinstance(t, E.Elementwise) and t.fn == "exp" and _is_sum_one_plus(den, t):
-                        rest = [g for g in fs if g is not E.epow(den, E.num(-1))]
-                        return E.hadamard(E.elementwise("sigmoid", E.neg(t.arg)), *rest)
-        return None
-    if isinstance(e, E.Prod) and e.scalars:
-        ss = list(e.scalars)
-        for s in ss:
-            if not (isinstance(s, E.Power) and s.exponent is E.num(-1)):
-                continue
-            den = s.base
-            for f in ss:
-                if isinstance(f, E.Elementwise) and f.fn == "exp" and _is_sum_one_plus(den, f):
-                    rest = [g for g in ss if g is not f and g is not s]
-                    return E.mul(E.num(e.coef), E.elementwise("sigmoid", f.arg), *rest, *e.chain)
-            if isinstance(den, E.Sum):
-                for t in den.terms:
-                    if isinstance(t, E.Elementwise) and t.fn == "exp" and _is_sum_one_plus(den, t):
-                        rest = [g for g in ss if g is not s]
-                        sig = E.elementwise("sigmoid", E.neg(t.arg))
-                        return E.mul(E.num(e.coef), sig, *rest, *e.chain)
-    return None
-
-
 def _sigmoid_of_negative(e: E.Expr) -> E.Expr | None:
     """σ(−z) = 1 − σ(z) (PRML eq. (4.60)), so that σ(z) and σ(−z) meet and cancel."""
     if isinstance(e, E.Elementwise) and e.fn == "sigmoid" and E.split_coef(e.arg)[0] < 0:
@@ -416,8 +373,6 @@ RULES: tuple[Rule, ...] = (
          _power_of_hadamard, (_SQ, "(x.*exp(y)).^3 ./ x")),
     Rule("inverse of a product", "(AB)⁻¹ = B⁻¹A⁻¹ (Cookbook eq. (1))", "expand",
          _inverse_of_product, (_SQ, "inv(X'*A*X)")),
-    Rule("sigmoid from exp", "σ(u) = eᵘ/(1 + eᵘ) = 1/(1 + e⁻ᵘ) (PRML eq. (4.59))", "expand",
-         _sigmoid_of_exp, (_SQ, "exp(-z) ./ (ones(n) + exp(-z)) .* y")),
     Rule("sigmoid of a negative", "σ(−z) = 1 − σ(z) (PRML eq. (4.60))", "expand",
          _sigmoid_of_negative, (_SQ, "sigmoid(-z) + sigmoid(z)")),
     Rule("log of softmax", "log softmax(z) = z − logsumexp(z)·1 (PRML eq. (4.104), its log)",

@@ -1,0 +1,59 @@
+"""Identities the smart constructors apply as nodes are built (a normal form every node has,
+so no rule of the simplifier sees the long side), each checked BY VALUE: the expression as
+written, computed by NumPy, equals the node built, at random data and sizes; and the node
+prints in the short form.
+
+Sources: σ(u) = eᵘ/(1 + eᵘ) = 1/(1 + e⁻ᵘ) (Bishop, PRML (2006) eq. (4.59); so
+1/(1 + eᵘ) = σ(−u) and eᵘσ(−u) = σ(u)), ``engine/logistic.py``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pytest
+
+from matdiff.engine.printer import to_dsl
+from matdiff.numeric import verify
+from matdiff.numeric.evaluate import evaluate
+from tests.engine.helpers import close, lower_extra, numpy_env
+
+DECLS = "z, y : vector(n); s : scalar; x : vector(k); v : vector(N); A : matrix(k, k)\n"
+NAMES = ("z", "y", "s", "x", "v", "A")
+EXP = "np.exp(z)"
+
+# written form → (NumPy of the written form, the form it is built as)
+CASES: dict[str, tuple[str, str]] = {
+    # σ(u) = eᵘ/(1 + eᵘ) = 1/(1 + e⁻ᵘ), PRML (4.59)
+    "exp(z)./(ones(n) + exp(z))": (f"{EXP}/(1 + {EXP})", "sigmoid(z)"),
+    "ones(n)./(ones(n) + exp(-z))": ("1/(1 + np.exp(-z))", "sigmoid(z)"),
+    "ones(n)./(ones(n) + exp(z))": (f"1/(1 + {EXP})", "sigmoid(-z)"),
+    "exp(z).^2./(ones(n) + exp(z)).^2": (f"{EXP}**2/(1 + {EXP})**2", "sigmoid(z).^2"),
+    "exp(z).^3./(ones(n) + exp(z))": (f"{EXP}**3/(1 + {EXP})", "exp(z).^2.*sigmoid(z)"),
+    "exp(-z)./(ones(n) + exp(-z)).^2": (
+        "np.exp(-z)/(1 + np.exp(-z))**2", "sigmoid(-z).*sigmoid(z)"),
+    "(ones(n) + exp(z)).*sigmoid(-z)": (f"(1 + {EXP})/(1 + {EXP})", "ones(n)"),
+    "exp(-z).*sigmoid(z).*y": ("np.exp(-z)/(1 + np.exp(-z))*y", "sigmoid(-z).*y"),
+    "(ones(n) + exp(z)).^-0.5": (f"(1 + {EXP})**-0.5", "sigmoid(-z).^0.5"),
+    "exp(s)/(1 + exp(s))": ("np.exp(s)/(1 + np.exp(s))", "sigmoid(s)"),
+    "y/(1 + exp(-s))^2": ("y/(1 + np.exp(-s))**2", "sigmoid(s)^2*y"),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("written", list(CASES))
+def test_built_in_the_short_form_and_equal_by_value(written: str) -> None:
+    formula, short = CASES[written]
+    built = lower_extra(DECLS, "e__", written)
+    assert to_dsl(built) == short
+    xs = [lower_extra(DECLS, "v__", name) for name in NAMES]
+    rng = np.random.default_rng(4)
+    for sizes in ({"n": 4, "k": 3, "N": 5}, {"n": 2, "k": 5, "N": 3}):
+        env: dict[str, Any] = dict(sizes)
+        for x in xs:
+            assert isinstance(x, verify.E.Var)
+            env[x.name] = verify.sample(x, sizes, rng)
+        got = np.asarray(evaluate(built, env), dtype=float)
+        want = np.asarray(eval(formula, numpy_env(env)), dtype=float)
+        assert want.size == got.size, (want.shape, got.shape)  # vectors are 1-D in NumPy
+        close(got.ravel(), want.ravel())
