@@ -209,7 +209,10 @@ def _mul(factors: tuple[Expr, ...]) -> Expr:
         return zeros(shape)
     chain = chains._mixed_products(chain)
     chain = chains._cancel_and_merge(chain)
-    chain = chains._ones_products(chain)
+    ones_scalars, chain = chains._ones_products(chain)
+    if ones_scalars:  # k·, sum(x)· pulled out of products of ones: built again with them
+        held = (power(b, num(k)) for b, k in powers.items())
+        return mul(num(coef), *held, *ones_scalars, *chain)
     run_scalars, chain = chains._split_scalar_runs(chain)
     for s in run_scalars:
         powers[s] = powers.get(s, _F0) + 1
@@ -403,6 +406,8 @@ def epow(arg: Expr, p: Expr) -> Expr:
             return arg
         if isinstance(arg, Sum) and (s := logistic.reciprocal(arg, p.value)) is not None:
             return epow(s, num(-p.value))  # (1 + eᵘ).^−k = σ(−u).^k
+    if isinstance(arg, Const) and isinstance(p, Num) and (arg.name == "ones" or p.value > 0):
+        return arg  # 1ᵖ = 1; 0ᵖ = 0 and 1ᵖ = 1 entry by entry in I, zeros, K for p > 0
     if isinstance(arg, Elementwise) and arg.fn == "pow" and arg.param is not None:
         return epow(arg.arg, mul(arg.param, p))
     node: Elementwise = _intern(Elementwise, ("pow", arg, p), arg.shape, (arg, p), fn="pow",

@@ -201,6 +201,8 @@ def matpow(x: Expr, k: int) -> Expr:
         return x
     if x.is_scalar:
         return power(x, num(k))
+    if isinstance(x, Const) and x.name == "ones":  # Jᵏ = nᵏ⁻¹J for J = ones(n, n)
+        return mul(power(dim_value(x.shape.rows), num(k - 1)), x)
     return unary("matpow", x, x.shape, k)
 
 

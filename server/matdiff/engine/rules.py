@@ -15,6 +15,7 @@ Recognition and Machine Learning (2006).
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
@@ -88,6 +89,17 @@ def _linear_unvec(e: E.Expr) -> E.Expr | None:
     if isinstance(a, E.Prod) and a.chain and (a.scalars or a.coef != 1):
         return E.mul(E.num(a.coef), *a.scalars, build(E.mul(*a.chain)))
     return None
+
+
+def _power_of_sum(e: E.Expr) -> E.Expr | None:
+    """(A + B)ᵏ = (A + B)(A + B)⋯ distributed (k ≤ 3, at most 27 products), so that the
+    products of its terms meet: (I − J/n)² = I − J/n for J = ones(n, n) (J² = nJ)."""
+    if not (isinstance(e, E.Unary) and e.op == "matpow" and isinstance(e.arg, E.Sum)):
+        return None
+    terms = e.arg.terms
+    if e.k > 3 or len(terms) ** e.k > 27:
+        return None
+    return E.add(*(E.mul(*p) for p in itertools.product(terms, repeat=e.k)))
 
 
 def _inverse_of_product(e: E.Expr) -> E.Expr | None:
@@ -371,6 +383,8 @@ RULES: tuple[Rule, ...] = (
          "expand", _hadamard_scalars, (_SQ, "((x'*y)*ones(n)) .* z")),
     Rule("power of a Hadamard product", "(A ∘ B).^k = A.^k ∘ B.^k", "expand",
          _power_of_hadamard, (_SQ, "(x.*exp(y)).^3 ./ x")),
+    Rule("power of a sum", "(A + B)² = A² + AB + BA + B² (distributivity)", "expand",
+         _power_of_sum, (_SQ, "(eye(n) - ones(n, n)/3)^2 + (A + X)^3")),
     Rule("inverse of a product", "(AB)⁻¹ = B⁻¹A⁻¹ (Cookbook eq. (1))", "expand",
          _inverse_of_product, (_SQ, "inv(X'*A*X)")),
     Rule("sigmoid of a negative", "σ(−z) = 1 − σ(z) (PRML eq. (4.60))", "expand",
