@@ -18,6 +18,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Callable
 from dataclasses import dataclass
+from fractions import Fraction
 from typing import Literal
 
 from matdiff.engine import expr as E
@@ -303,6 +304,70 @@ def _one_minus_sigmoid(e: E.Expr) -> E.Expr | None:
     return None
 
 
+def _root(f: E.Expr) -> E.Expr:
+    """f with s^(±1/2) as √s^(±1) and √s^(2k) as s^k, scalar or entry by entry (f itself
+    where it is neither)."""
+    if isinstance(f, E.Power) and isinstance(f.exponent, E.Num):
+        base, k, build = f.base, f.exponent.value, E.power
+    elif isinstance(f, E.Elementwise) and f.fn == "pow" and isinstance(f.param, E.Num):
+        base, k, build = f.arg, f.param.value, E.epow
+    else:
+        return f
+    if abs(k) == _HALF:
+        return build(E.elementwise("sqrt", base), E.num(2 * k))
+    if isinstance(base, E.Elementwise) and base.fn == "sqrt" and (k / 2).denominator == 1:
+        return build(base.arg, E.num(k / 2))
+    return f
+
+
+_HALF = Fraction(1, 2)
+
+
+def _square_root(e: E.Expr) -> E.Expr | None:
+    """s^(1/2) = √s and √s² = s (the principal root, where it is defined: s ≥ 0), in a
+    power, a product's scalars or a Hadamard product's factors: x/(xᵀx)^0.5 → x/√(xᵀx),
+    xxᵀ/√(xᵀx + 1)² → xxᵀ/(xᵀx + 1)."""
+    if isinstance(e, E.Prod):
+        fs = tuple(_root(f) for f in e.scalars)
+        return E.mul(E.num(e.coef), *fs, *e.chain) if fs != e.scalars else None
+    if isinstance(e, E.Hadamard):
+        fs = tuple(_root(f) for f in e.factors)
+        return E.hadamard(*fs) if fs != e.factors else None
+    got = _root(e)
+    return got if got is not e else None
+
+
+def _gram(e: E.Expr) -> E.Expr | None:
+    """x where e = xᵀx = ‖x‖², or X where e = tr(XᵀX) = ‖X‖²_F (XXᵀ alike)."""
+    p = e.arg if isinstance(e, E.Unary) and e.op == "tr" else e
+    if isinstance(p, E.Prod) and p.coef == 1 and not p.scalars and len(p.chain) == 2:
+        a, b = p.chain
+        if E.transpose(b) is a and (p is not e or a.shape.is_row):
+            return b
+    return None
+
+
+def _norm_power(f: E.Expr) -> E.Expr:
+    """f with (xᵀx)^(k/2) as ‖x‖ᵏ (k ≠ ±2: xᵀx and ‖x‖² cost the same)."""
+    if isinstance(f, E.Elementwise) and f.fn == "sqrt" and (x := _gram(f.arg)) is not None:
+        return E.norm2(x)
+    if isinstance(f, E.Power) and isinstance(f.exponent, E.Num) and (x := _gram(f.base)):
+        k = 2 * f.exponent.value
+        if k.denominator == 1 and abs(k) != 2:
+            return E.power(E.norm2(x), E.num(k))
+    return f
+
+
+def _norm(e: E.Expr) -> E.Expr | None:
+    """√(xᵀx) = ‖x‖ (the Euclidean norm; the Frobenius norm of a matrix, √tr(XᵀX)), so
+    (xᵀx)^(k/2) = ‖x‖ᵏ: x/(xᵀx)^1.5 → x/‖x‖³ (Cookbook eq. (130) and §10.4)."""
+    if isinstance(e, E.Prod):
+        fs = tuple(_norm_power(f) for f in e.scalars)
+        return E.mul(E.num(e.coef), *fs, *e.chain) if fs != e.scalars else None
+    got = _norm_power(e)
+    return got if got is not e else None
+
+
 def _merge_inverses(e: E.Expr) -> E.Expr | None:
     """B⁻¹A⁻¹ = (AB)⁻¹ (Cookbook eq. (1) read backwards)."""
     if not isinstance(e, E.Prod):
@@ -410,6 +475,11 @@ RULES: tuple[Rule, ...] = (
          "expand", _kron_in_chain, (_SQ, "vec(X)'*kron(A, B)*kron(A, X)*vec(B)")),
     Rule("one minus sigmoid", "1 − σ(z) = σ(−z) (PRML eq. (4.60))", "fold",
          _one_minus_sigmoid, (_SQ, "ones(n) - sigmoid(z) + y")),
+    Rule("square root", "s^(1/2) = √s, √s² = s for s ≥ 0 (definition of the principal root)",
+         "fold", _square_root, (_SQ, "x*(x'*x)^(-1/2) + exp(y).^0.5 + exp(y).^(-1/2).*z"
+                                     " + (x'*x)^0.5*z + sqrt(exp(y)).^2 + sqrt(x'*x)^-2*y")),
+    Rule("norm from an inner product", "√(xᵀx) = ‖x‖, √tr(XᵀX) = ‖X‖_F (Cookbook §10.4)",
+         "fold", _norm, (_SQ, "sqrt(x'*x)*y + (x'*x)^(-3/2)*y + sqrt(tr(W'*W))*x")),
     Rule("inverses merged", "B⁻¹A⁻¹ = (AB)⁻¹ (Cookbook eq. (1))", "fold",
          _merge_inverses, (_SQ, "inv(X)*inv(A)*B")),
     Rule("transpose kept whole",
