@@ -146,6 +146,9 @@ REACHES = {
     "sigmoid(-z) + sigmoid(z)": "ones(n)",
     "sigmoid(-z).*sigmoid(z) + sigmoid(z).^2": "sigmoid(z)",
     "sigmoid(z) - sigmoid(z).^2": "sigmoid(-z).*sigmoid(z)",
+    "-(A*(x - y)).*z": "(A*(y - x)).*z",  # a leading minus taken by a difference
+    "-(x - y)*(x - y)'": "-(x - y)*(x - y)'",  # but not by one of a repeated pair
+    "exp(-X*(x - y))": "exp(X*(y - x))",
     "exp(-t)./(ones(n) + exp(-t))": "sigmoid(-t)",
     "z - log(softmax(z))": "logsumexp(z)*ones(n)",
     "ones(n)'*softmax(z)": "1",

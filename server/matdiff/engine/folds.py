@@ -144,3 +144,59 @@ def _flip(e: E.Expr) -> E.Expr:
 
 def _elementwise(e: E.Elementwise, arg: E.Expr) -> E.Expr:
     return E.epow(arg, e.param) if e.param is not None else E.elementwise(e.fn, arg)
+
+
+def _negations(e: E.Expr, depth: int, whole: E.Expr) -> list[E.Expr]:
+    """−e with the sign taken by one sum inside e, reached through factors of products and
+    Hadamard products and through transposes (each linear in that part): −(a − b) = b − a.
+    A sum that ``whole`` holds twice keeps its sign ((x − μ)(x − μ)ᵀ stays recognisable)."""
+    if isinstance(e, E.Sum):
+        return [E.add(*(E.neg(t) for t in e.terms))] if _once(whole, e) else []
+    if depth == 0:
+        return []
+    out: list[E.Expr] = []
+    if isinstance(e, E.Transpose):
+        out += [E.transpose(g) for g in _negations(e.arg, depth - 1, whole)]
+    elif isinstance(e, E.Prod | E.Hadamard):
+        fs = e.factors
+        for k, f in enumerate(fs):
+            for g in _negations(f, depth - 1, whole):
+                if isinstance(e, E.Prod):
+                    out.append(E.mul(E.num(e.coef), *fs[:k], g, *fs[k + 1 :]))
+                else:
+                    out.append(E.hadamard(*fs[:k], g, *fs[k + 1 :]))
+    return out
+
+
+def _once(whole: E.Expr, s: E.Expr) -> bool:
+    """Does ``s`` (or sᵀ) occur in ``whole`` once, counting repeats (a DAG's shared parts)?"""
+    count = 0
+    todo = [whole]
+    while todo and count < 2:
+        n = todo.pop()
+        if n is s or (isinstance(n, E.Transpose) and n.arg is s):
+            count += 1
+        else:
+            todo.extend(n.children)
+    return count == 1
+
+
+def sign_into_sum(e: E.Expr) -> E.Expr | None:
+    """−(P(a − b)Q) = P(b − a)Q (products are linear in each factor): the leading minus
+    taken by a difference inside, where that is shorter.  Only where a minus is printed
+    before e (a result, a function's argument): in a sum, −P and +P′ cost the same."""
+    c, body = E.split_coef(e)
+    if c >= 0:
+        return None
+    forms = [E.scale(-c, g) for g in _negations(body, 3, body)]
+    best = min(forms, key=lambda f: (cost(f), f.sort_key()), default=None)
+    return best if best is not None and cost(best) < cost(e) else None
+
+
+def _sign_into_argument(e: E.Expr) -> E.Expr | None:
+    """f(−P(a − b)) = f(P(b − a)) for a function f of one argument (``sign_into_sum``)."""
+    if isinstance(e, E.Unary | E.Elementwise | E.Transpose) and e.children:
+        got = sign_into_sum(e.children[0])
+        if got is not None:
+            return E.rebuild(e, (got, *e.children[1:]))
+    return None

@@ -27,6 +27,7 @@ from matdiff.engine.folds import (
     _merge_inverses,
     _norm,
     _one_minus_sigmoid,
+    _sign_into_argument,
     _square_root,
     _transposed_whole,
 )
@@ -350,6 +351,8 @@ RULES: tuple[Rule, ...] = (
                                      " + (x'*x)^0.5*z + sqrt(exp(y)).^2 + sqrt(x'*x)^-2*y")),
     Rule("norm from an inner product", "√(xᵀx) = ‖x‖, √tr(XᵀX) = ‖X‖_F (Cookbook §10.4)",
          "fold", _norm, (_SQ, "sqrt(x'*x)*y + (x'*x)^(-3/2)*y + sqrt(tr(W'*W))*x")),
+    Rule("sign into a difference", "−(P(a − b)Q) = P(b − a)Q (distributivity)", "fold",
+         _sign_into_argument, (_SQ, "exp(-(A*(x - y)).*z) + diag(-X*(v - d))*y")),
     Rule("inverses merged", "B⁻¹A⁻¹ = (AB)⁻¹ (Cookbook eq. (1))", "fold",
          _merge_inverses, (_SQ, "inv(X)*inv(A)*B")),
     Rule("transpose kept whole",

@@ -32,6 +32,7 @@ from fractions import Fraction
 from matdiff.engine import algebra
 from matdiff.engine import expr as E
 from matdiff.engine.cost import cost
+from matdiff.engine.folds import sign_into_sum
 from matdiff.engine.memo import Memo
 from matdiff.engine.rules import EXPAND, FOLD
 from matdiff.engine.simplify import _parts, factor_greedy
@@ -109,7 +110,9 @@ def _once(e: E.Expr, stop: float) -> E.Expr:
         candidates.append(folder.fold(normal))
     except _TooBigError:
         pass
-    return min(candidates, key=key)
+    best = min(candidates, key=key)
+    flipped = sign_into_sum(best)  # a leading minus taken by a difference inside
+    return flipped if flipped is not None and key(flipped) < key(best) else best
 
 
 class _Expander:
