@@ -70,6 +70,7 @@ SUMS = [
     "(x'*x)^-2*a - (x'*x)^-1*b + a",
     "A*x*x' + x*x' + B*x*x'",
     "sigmoid(z) - sigmoid(z).^2 + 2*x.^3.*y - x.^2",  # a power shares its base: σ ∘ (1 − σ)
+    "softmax(A*z).*y - (softmax(A*z)'*y)*softmax(A*z)",  # a scaled factor is a Hadamard factor
 ]
 
 
@@ -146,6 +147,8 @@ REACHES = {
     "sigmoid(-z) + sigmoid(z)": "ones(n)",
     "sigmoid(-z).*sigmoid(z) + sigmoid(z).^2": "sigmoid(z)",
     "sigmoid(z) - sigmoid(z).^2": "sigmoid(-z).*sigmoid(z)",
+    "softmax(A*z).*y - (softmax(A*z)'*y)*softmax(A*z)":
+        "softmax(A*z).*(y - (softmax(A*z)'*y)*ones(n))",
     "-(A*(x - y)).*z": "(A*(y - x)).*z",  # a leading minus taken by a difference
     "-(x - y)*(x - y)'": "-(x - y)*(x - y)'",  # but not by one of a repeated pair
     "exp(-X*(x - y))": "exp(X*(y - x))",

@@ -251,6 +251,11 @@ class _Folder:
             elif not t.is_scalar and not isinstance(body, E.Const):
                 put(("had", body), i, lambda c=c, t=t: E.scale(c, E.ones(t.shape)))  # type: ignore[misc]
                 _power_group(put, i, body, lambda g, c=c: E.scale(c, g))  # type: ignore[misc]
+                if len(chain) == 1 and body is not chain[0] and not isinstance(chain[0], E.Const):
+                    # a scaled factor is a Hadamard factor too: s∘u − (sᵀu)s = s∘(u − (sᵀu)1)
+                    f, sc = chain[0], scal
+                    put(("had", f), i, lambda sc=sc, t=t: E.mul(sc, E.ones(t.shape)))  # type: ignore[misc]
+                    _power_group(put, i, f, lambda g, sc=sc: E.mul(sc, g))  # type: ignore[misc]
         for i, t in enumerate(terms):  # S + P S = (I + P) S, with S's terms in the sum
             scal, chain = _parts(t)
             if len(chain) < 2:
