@@ -134,6 +134,7 @@ ISSUE_DECLS = (
     "X, A, B : matrix(n, n); M : matrix(m, n); T : matrix(n, m)\n"
     "x, y, d, v, z, t : vector(n); s : vector(m)\n"
 )
+SM = "softmax(A*z)"
 # the forms issue 10 asks for, each from an expression written the long way
 REACHES = {
     "X*inv(X)": "eye(n)",
@@ -147,8 +148,7 @@ REACHES = {
     "sigmoid(-z) + sigmoid(z)": "ones(n)",
     "sigmoid(-z).*sigmoid(z) + sigmoid(z).^2": "sigmoid(z)",
     "sigmoid(z) - sigmoid(z).^2": "sigmoid(-z).*sigmoid(z)",
-    "softmax(A*z).*y - (softmax(A*z)'*y)*softmax(A*z)":
-        "softmax(A*z).*(y - (softmax(A*z)'*y)*ones(n))",
+    f"{SM}.*y - ({SM}'*y)*{SM}": f"{SM}.*(y - ({SM}'*y)*ones(n))",
     "-(A*(x - y)).*z": "(A*(y - x)).*z",  # a leading minus taken by a difference
     "-(x - y)*(x - y)'": "-(x - y)*(x - y)'",  # but not by one of a repeated pair
     "exp(-X*(x - y))": "exp(X*(y - x))",
