@@ -85,11 +85,13 @@ def _distribute_transpose(e: E.Expr) -> E.Expr | None:
 
 
 def _linear_unvec(e: E.Expr) -> E.Expr | None:
-    """unvec and sum are linear: unvec(a + b) = unvec(a) + unvec(b), unvec(s·v) = s·unvec(v)."""
-    if not (isinstance(e, E.Unary) and e.op in ("unvec", "sumall", "vec")):
+    """unvec, vec, sum and the diagonal are linear: unvec(a + b) = unvec(a) + unvec(b),
+    unvec(s·v) = s·unvec(v)."""
+    if not (isinstance(e, E.Unary) and e.op in ("unvec", "sumall", "vec", "diagpart")):
         return None
     builders: dict[str, Callable[[E.Expr], E.Expr]] = {
-        "unvec": lambda v: E.unvec(v, e.shape), "sumall": E.sumall, "vec": E.vec}  # fmt: skip
+        "unvec": lambda v: E.unvec(v, e.shape), "sumall": E.sumall, "vec": E.vec,
+        "diagpart": E.diagpart}  # fmt: skip
     build = builders[e.op]
     a = e.arg
     if isinstance(a, E.Sum):
@@ -312,9 +314,10 @@ RULES: tuple[Rule, ...] = (
          _distribute_transpose, (_SQ, "(A*X + B)'")),
     Rule("transpose into an element-wise function", "f(A)ᵀ = f(Aᵀ) for an element-wise f",
          "expand", _transpose_into_elementwise, (_SQ, "(W.^2)' + W'.^2")),
-    Rule("vec, unvec and sum are linear",
-         "vec(A + B) = vec(A) + vec(B), unvec(sv) = s·unvec(v), sum(sA) = s·sum(A)",
-         "expand", _linear_unvec, (_SQ, "sum((x'*y)*A + X)")),
+    Rule("vec, unvec, sum and diag are linear",
+         "vec(A + B) = vec(A) + vec(B), unvec(sv) = s·unvec(v), sum(sA) = s·sum(A), "
+         "diag(A + sB) = diag(A) + s·diag(B)",
+         "expand", _linear_unvec, (_SQ, "sum((x'*y)*A + X)*diag(2*(x.*d - y)*v' + X)")),
     Rule("scalars out of a Hadamard product", "(sA) ∘ B = s(A ∘ B) for a scalar s",
          "expand", _hadamard_scalars, (_SQ, "((x'*y)*ones(n)) .* z")),
     Rule("power of a Hadamard product", "(A ∘ B).^k = A.^k ∘ B.^k", "expand",
