@@ -219,12 +219,18 @@ def _diag_times_vector(e: E.Expr) -> E.Expr | None:
 
 
 def _diag_of_outer(e: E.Expr) -> E.Expr | None:
-    """diag(x yᵀ) = x ∘ y."""
+    """diag(x yᵀ) = x ∘ y, and diag(P diag(x) Q) = (P ∘ Qᵀ)x (both entry by entry:
+    Σⱼ Pᵢⱼxⱼ Qⱼᵢ)."""
     if isinstance(e, E.Unary) and e.op == "diagpart" and isinstance(e.arg, E.Prod):
         a = e.arg
         if len(a.chain) == 2 and a.chain[0].shape.is_column:
             x, yt = a.chain
             return E.mul(E.num(a.coef), *a.scalars, E.hadamard(x, E.transpose(yt)))
+        for k in range(1, len(a.chain) - 1):
+            d = a.chain[k]
+            if isinstance(d, E.Unary) and d.op == "diag":
+                p, q = E.mul(*a.chain[:k]), E.mul(*a.chain[k + 1 :])
+                return E.mul(E.num(a.coef), *a.scalars, E.hadamard(p, E.transpose(q)), d.arg)
     return None
 
 
@@ -336,8 +342,9 @@ RULES: tuple[Rule, ...] = (
          (_SQ, "diag(x.*y) - 2*diag(x) + A")),
     Rule("diag times a vector", "diag(d)v = d ∘ v (definition of diag)", "expand",
          _diag_times_vector, (_SQ, "A*diag(d)*v")),
-    Rule("diagonal of an outer product", "diag(xyᵀ) = x ∘ y (definition of diag)", "expand",
-         _diag_of_outer, (_SQ, "diag(x*y')")),
+    Rule("diagonal of an outer product",
+         "diag(xyᵀ) = x ∘ y, diag(P diag(x) Q) = (P ∘ Qᵀ)x (definition of diag)", "expand",
+         _diag_of_outer, (_SQ, "diag(x*y') + diag(A*diag(v)*X*B)")),
     Rule("trace cycling", "tr(ABC) = tr(CAB) (Cookbook eq. (16)), tr(Aᵀ) = tr(A) (eq. (13))",
          "expand", _trace_cycle, (_SQ, "tr(inv(X)*A*X)")),
     Rule("vec/Kronecker folded back",
