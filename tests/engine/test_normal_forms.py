@@ -4,9 +4,10 @@ written, computed by NumPy, equals the node built, at random data and sizes; and
 prints in the short form.
 
 Sources: σ(u) = eᵘ/(1 + eᵘ) = 1/(1 + e⁻ᵘ) (Bishop, PRML (2006) eq. (4.59); so
-1/(1 + eᵘ) = σ(−u) and eᵘσ(−u) = σ(u)), ``engine/logistic.py``; products of ones (the
-entries of ones(m, k)·ones(k, n) are inner products of ones: k; 1ᵀx = sum(x)), and entry-wise
-powers of 0/1 matrices, ``engine/chains.py``, ``algebra.epow``, ``functions.matpow``.
+1/(1 + eᵘ) = σ(−u) and eᵘσ(−u) = σ(u)) and softmax(z) = exp(z)/sum(exp(z)) (eq. (4.104)),
+``engine/logistic.py``; products of ones (the entries of ones(m, k)·ones(k, n) are inner
+products of ones: k; 1ᵀx = sum(x); 11ᵀdiag(x) = 1xᵀ), and entry-wise powers of 0/1
+matrices, ``engine/chains.py``, ``algebra.epow``, ``functions.matpow``.
 """
 
 from __future__ import annotations
@@ -40,6 +41,9 @@ CASES: dict[str, tuple[str, str]] = {
     "(ones(n) + exp(z)).^-0.5": (f"(1 + {EXP})**-0.5", "sigmoid(-z).^0.5"),
     "exp(s)/(1 + exp(s))": ("np.exp(s)/(1 + np.exp(s))", "sigmoid(s)"),
     "y/(1 + exp(-s))^2": ("y/(1 + np.exp(-s))**2", "sigmoid(s)^2*y"),
+    # softmax(z) = exp(z)/sum(exp(z)), PRML (4.104)
+    "exp(z)/sum(exp(z))": (f"{EXP}/np.sum({EXP})", "softmax(z)"),
+    "2*exp(z)/sum(exp(z))^2": (f"2*{EXP}/np.sum({EXP})**2", "2*softmax(z)/sum(exp(z))"),
     # products of ones: ones(m, k)·ones(k, n) = k·ones(m, n), Jᵖ = kᵖ⁻¹J, 1ᵀx = sum(x)
     "ones(k, k)*ones(k, N)": ("np.ones((k, k)) @ np.ones((k, N))", "k*ones(k, N)"),
     "A*ones(k, k)*ones(k, N)": ("A @ np.ones((k, k)) @ np.ones((k, N))", "k*A*ones(k, N)"),
@@ -48,6 +52,8 @@ CASES: dict[str, tuple[str, str]] = {
     "v'*ones(N, k)": ("v @ np.ones((N, k))", "sum(v)*ones(1, k)"),
     "x'*ones(k, k)*x": ("x @ np.ones((k, k)) @ x", "sum(x)^2"),
     "ones(k, N)*ones(N, k)*x": ("np.ones((k, N)) @ np.ones((N, k)) @ x", "sum(x)*N*ones(k)"),
+    "ones(N, k)*diag(x)": ("np.ones((N, k)) @ np.diag(x)", "ones(N)*x'"),
+    "diag(x)*ones(k, N)*v": ("np.diag(x) @ np.ones((k, N)) @ v", "sum(v)*x"),
     # entry-wise powers of 0/1 matrices
     "eye(k).*eye(k)": ("np.eye(k) * np.eye(k)", "eye(k)"),
     "ones(k, N).^-2": ("np.ones((k, N)) ** -2", "ones(k, N)"),

@@ -218,6 +218,8 @@ def _mul(factors: tuple[Expr, ...]) -> Expr:
         powers[s] = powers.get(s, _F0) + 1
     if len(powers) > 1 and any(isinstance(b, Elementwise) and b.fn == "sigmoid" for b in powers):
         logistic.pair(powers)  # eᵘσ(−u) = σ(u), (1 + eᵘ)σ(−u) = 1
+    if powers and len(chain) == 1 and isinstance(chain[0], Elementwise):
+        chain = logistic.softmax(chain, powers)  # exp(z)/sum(exp(z)) = softmax(z)
     scalars = sorted(
         (power(b, num(k)) for b, k in powers.items() if k != 0), key=lambda e: e.sort_key()
     )

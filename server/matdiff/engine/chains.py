@@ -19,7 +19,7 @@ from matdiff.engine.nodes import (
     _intern,
     ones,
 )
-from matdiff.engine.shape import SCALAR, Shape
+from matdiff.engine.shape import SCALAR, Dim, Shape
 
 
 def _chain_shape(chain: tuple[Expr, ...]) -> Shape:
@@ -128,7 +128,8 @@ def _ones_products(chain: list[Expr]) -> tuple[list[Expr], list[Expr]]:
     """Products with a matrix of ones, as (scalars pulled out, chain): 1ₘ1ₙᵀ is the m×n
     matrix of ones and ones(m, k)·ones(k, n) = k·ones(m, n) (the entries of the product are
     inner products of ones); ones(m, n)·x = sum(x)·1ₘ and xᵀ·ones(m, n) = sum(x)·1ₙᵀ for a
-    vector x that is not a sum (a sum's sum would spread over its terms); 1ᵀT = 1ᵀ and
+    vector x that is not a sum (a sum's sum would spread over its terms); ones(m, n)·diag(x)
+    = 1ₘxᵀ and diag(x)·ones(n, p) = x1ₚᵀ (row and column scalings); 1ᵀT = 1ᵀ and
     Tᵀ1 = 1 (with ones of any width) for a T whose columns sum to one (``stochastic``)."""
     if len(chain) < 2 or not any(_is_ones(f) for f in chain):
         return [], chain
@@ -150,6 +151,12 @@ def _ones_products(chain: list[Expr]) -> tuple[list[Expr], list[Expr]]:
         elif _is_ones(f) and last.shape.rows.is_one and not isinstance(last, Sum):
             scalars.append(algebra.sumall(last))
             out[-1] = ones(Shape(last.shape.rows, f.shape.cols))
+        elif _is_ones(last) and isinstance(f, Unary) and f.op == "diag":  # 1 1ᵀdiag(x) = 1 xᵀ
+            out[-1] = ones(Shape(last.shape.rows, Dim()))
+            out.append(algebra.transpose(f.arg))
+        elif _is_ones(f) and isinstance(last, Unary) and last.op == "diag":  # diag(x)1 1ᵀ = x 1ᵀ
+            out[-1] = last.arg
+            out.append(ones(Shape(Dim(), f.shape.cols)))
         else:
             out.append(f)
     return scalars, out

@@ -1,10 +1,10 @@
-"""The logistic function from exp, as products are built (``algebra.epow``, ``power``,
-``hadamard`` and ``mul``): σ(u) = eᵘ/(1 + eᵘ) = 1/(1 + e⁻ᵘ) (PRML eq. (4.59)), so that
-1 ⊘ (1 + exp(u)) is built as σ(−u), exp(u) ∘ σ(−u) as σ(u) and (1 + exp(u)) ∘ σ(−u) as 1,
-to any powers.  The gradient of log(1 + exp(u)) is then σ(u) as soon as it is built, and
-its Hessian σ(u) ∘ σ(−u), as for softplus and the logistic loss.  Every factor involved
-is positive, so the identities hold for every real u and every real exponent.  Read
-through ``expr``."""
+"""The logistic function and softmax from exp, as products are built (``algebra.epow``,
+``power``, ``hadamard`` and ``mul``): σ(u) = eᵘ/(1 + eᵘ) = 1/(1 + e⁻ᵘ) (PRML eq. (4.59)), so
+that 1 ⊘ (1 + exp(u)) is built as σ(−u), exp(u) ∘ σ(−u) as σ(u) and (1 + exp(u)) ∘ σ(−u) as
+1, to any powers; and softmax(z) = exp(z)/sum(exp(z)) for a vector z (PRML eq. (4.104)).
+The gradient of log(1 + exp(u)) is then σ(u) as soon as it is built, and its Hessian
+σ(u) ∘ σ(−u), as for softplus and the logistic loss.  Every factor involved is positive,
+so the identities hold for every real u and every real exponent.  Read through ``expr``."""
 
 from __future__ import annotations
 
@@ -68,3 +68,17 @@ def pair(powers: dict[Expr, Fraction]) -> bool:
             if again:
                 break
     return changed
+
+
+def softmax(chain: list[Expr], powers: dict[Expr, Fraction]) -> list[Expr]:
+    """A product's chain with exp(z)·sum(exp(z))⁻¹ as softmax(z) (z a column; ``powers``,
+    the product's scalars, loses the power −1 of the sum)."""
+    if len(chain) == 1 and isinstance(chain[0], Elementwise) and chain[0].fn == "exp" \
+            and chain[0].shape.is_column:  # fmt: skip
+        total = algebra.sumall(chain[0])
+        if powers.get(total, Fraction(0)) < 0:
+            from matdiff.engine.functions import softmax  # built on algebra, as this module
+
+            powers[total] += 1
+            return [softmax(chain[0].arg)]
+    return chain

@@ -24,6 +24,7 @@ from matdiff.engine import expr as E
 from matdiff.engine.cost import cost
 from matdiff.engine.folds import (
     _elementwise,
+    _flip,
     _merge_inverses,
     _norm,
     _one_minus_sigmoid,
@@ -170,7 +171,7 @@ def _inner_as_hadamard(e: E.Expr) -> E.Expr | None:
     a, b = e.chain
     if not (a.shape.is_row and b.shape.is_column):
         return None
-    u, v = E.transpose(a), b
+    u, v = _leaves(E.transpose(a)), _leaves(b)
     if not (isinstance(u, E.Hadamard) or isinstance(v, E.Hadamard)):
         return None
     fs = (u.factors if isinstance(u, E.Hadamard) else (u,)) + (
@@ -181,6 +182,18 @@ def _inner_as_hadamard(e: E.Expr) -> E.Expr | None:
     if isinstance(body, E.Hadamard) and len(body.factors) >= len(fs):
         return None  # nothing met: keep the inner product
     return E.mul(E.num(e.coef), *e.scalars, E.sumall(merged))
+
+
+def _leaves(e: E.Expr) -> E.Expr:
+    """e with transposes moved into Hadamard products and element-wise functions
+    (f(A)ᵀ = f(Aᵀ)), so that (tᵀ ⊘ sᵀ)ᵀ meets s."""
+    if isinstance(e, E.Transpose) and isinstance(e.arg, E.Hadamard | E.Elementwise):
+        return _leaves(_flip(e.arg))
+    if isinstance(e, E.Hadamard):
+        return E.hadamard(*(_leaves(f) for f in e.factors))
+    if isinstance(e, E.Elementwise) and isinstance(e.arg, E.Transpose):
+        return _elementwise(e, _leaves(e.arg))
+    return e
 
 
 def _diag_sum(e: E.Expr) -> E.Expr | None:
@@ -337,7 +350,7 @@ RULES: tuple[Rule, ...] = (
     Rule("log of softmax", "log softmax(z) = z − logsumexp(z)·1 (PRML eq. (4.104), its log)",
          "expand", _log_softmax, (_SQ, "log(softmax(z))")),
     Rule("inner product as a Hadamard sum", "xᵀy = 1ᵀ(x ∘ y) (definition of ∘)", "expand",
-         _inner_as_hadamard, (_SQ, "(y./exp(z))'*exp(z)")),
+         _inner_as_hadamard, (_SQ, "(y./exp(z))'*exp(z) + (y'./exp(A*z)')*exp(A*z)")),
     Rule("diag is linear", "diag(u) + diag(v) = diag(u + v)", "expand", _diag_sum,
          (_SQ, "diag(x.*y) - 2*diag(x) + A")),
     Rule("diag times a vector", "diag(d)v = d ∘ v (definition of diag)", "expand",
