@@ -7,7 +7,9 @@ Sources: σ(u) = eᵘ/(1 + eᵘ) = 1/(1 + e⁻ᵘ) (Bishop, PRML (2006) eq. (4.5
 1/(1 + eᵘ) = σ(−u) and eᵘσ(−u) = σ(u)) and softmax(z) = exp(z)/sum(exp(z)) (eq. (4.104)),
 ``engine/logistic.py``; products of ones (the entries of ones(m, k)·ones(k, n) are inner
 products of ones: k; 1ᵀx = sum(x); 11ᵀdiag(x) = 1xᵀ), and entry-wise powers of 0/1
-matrices, ``engine/chains.py``, ``algebra.epow``, ``functions.matpow``.
+matrices, ``engine/chains.py``, ``algebra.epow``, ``functions.matpow``; diag(diag(D)) = D
+for a diagonal D (products, sums, inverses and powers of diagonal matrices are diagonal),
+``functions.diag``.
 """
 
 from __future__ import annotations
@@ -22,8 +24,11 @@ from matdiff.numeric import verify
 from matdiff.numeric.evaluate import evaluate
 from tests.engine.helpers import close, lower_extra, numpy_env
 
-DECLS = "z, y : vector(n); s : scalar; x : vector(k); v : vector(N); A : matrix(k, k)\n"
-NAMES = ("z", "y", "s", "x", "v", "A")
+DECLS = (
+    "z, y : vector(n); s : scalar; x : vector(k); v : vector(N); A : matrix(k, k)\n"
+    "D : matrix(k, k) diagonal\n"
+)
+NAMES = ("z", "y", "s", "x", "v", "A", "D")
 EXP = "np.exp(z)"
 
 # written form → (NumPy of the written form, the form it is built as)
@@ -54,6 +59,10 @@ CASES: dict[str, tuple[str, str]] = {
     "ones(k, N)*ones(N, k)*x": ("np.ones((k, N)) @ np.ones((N, k)) @ x", "sum(x)*N*ones(k)"),
     "ones(N, k)*diag(x)": ("np.ones((N, k)) @ np.diag(x)", "ones(N)*x'"),
     "diag(x)*ones(k, N)*v": ("np.diag(x) @ np.ones((k, N)) @ v", "sum(v)*x"),
+    # the diagonal part of a diagonal matrix is itself
+    "diag(diag(inv(D)))": ("np.diag(np.diag(np.linalg.inv(D)))", "inv(D)"),
+    "diag(diag(A.*D + 2*D^3))": ("np.diag(np.diag(A * D + 2 * D @ D @ D))", "A.*D + 2*D^3"),
+    "diag(diag(A*D))": ("np.diag(np.diag(A @ D))", "diag(diag(A*D))"),
     # entry-wise powers of 0/1 matrices
     "eye(k).*eye(k)": ("np.eye(k) * np.eye(k)", "eye(k)"),
     "ones(k, N).^-2": ("np.ones((k, N)) ** -2", "ones(k, N)"),
