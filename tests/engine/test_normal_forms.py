@@ -9,7 +9,8 @@ Sources: σ(u) = eᵘ/(1 + eᵘ) = 1/(1 + e⁻ᵘ) (Bishop, PRML (2006) eq. (4.5
 products of ones: k; 1ᵀx = sum(x); 11ᵀdiag(x) = 1xᵀ), and entry-wise powers of 0/1
 matrices, ``engine/chains.py``, ``algebra.epow``, ``functions.matpow``; diag(diag(D)) = D
 for a diagonal D (products, sums, inverses and powers of diagonal matrices are diagonal),
-``functions.diag``.
+``functions.diag``; mixed products of Kronecker products (Cookbook §10.2.1),
+``chains._mixed_products``.
 """
 
 from __future__ import annotations
@@ -59,6 +60,9 @@ CASES: dict[str, tuple[str, str]] = {
     "ones(k, N)*ones(N, k)*x": ("np.ones((k, N)) @ np.ones((N, k)) @ x", "sum(x)*N*ones(k)"),
     "ones(N, k)*diag(x)": ("np.ones((N, k)) @ np.diag(x)", "ones(N)*x'"),
     "diag(x)*ones(k, N)*v": ("np.diag(x) @ np.ones((k, N)) @ v", "sum(v)*x"),
+    # (a ⊗ B)M = (a ⊗ B)(1 ⊗ M) = a ⊗ BM for a column a (Cookbook §10.2.1, mixed products)
+    "kron(x, A)*D": ("np.kron(x.reshape(-1, 1), A) @ D", "kron(x, A*D)"),
+    "D*kron(v', A)": ("D @ np.kron(v.reshape(1, -1), A)", "kron(v', D*A)"),
     # the diagonal part of a diagonal matrix is itself
     "diag(diag(inv(D)))": ("np.diag(np.diag(np.linalg.inv(D)))", "inv(D)"),
     "diag(diag(A.*D + 2*D^3))": ("np.diag(np.diag(A * D + 2 * D @ D @ D))", "A.*D + 2*D^3"),

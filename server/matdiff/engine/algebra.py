@@ -208,6 +208,9 @@ def _mul(factors: tuple[Expr, ...]) -> Expr:
     if coef == 0:
         return zeros(shape)
     chain = chains._mixed_products(chain)
+    if any(isinstance(f, Prod) for f in chain):  # a scaled Kronecker product: built again
+        held = (power(b, num(k)) for b, k in powers.items())
+        return mul(num(coef), *held, *chain)
     chain = chains._cancel_and_merge(chain)
     ones_scalars, chain = chains._ones_products(chain)
     if ones_scalars:  # k·, sum(x)· pulled out of products of ones: built again with them

@@ -27,7 +27,8 @@ def _chain_shape(chain: tuple[Expr, ...]) -> Shape:
 
 
 def _mixed_products(chain: list[Expr]) -> list[Expr]:
-    """(A ⊗ B)(C ⊗ D) = AC ⊗ BD where the factors conform."""
+    """(A ⊗ B)(C ⊗ D) = AC ⊗ BD where the factors conform; a matrix M next to a ⊗ B with
+    a a column (or aᵀ ⊗ B with aᵀ a row) is 1 ⊗ M: (a ⊗ B)M = a ⊗ BM, M(aᵀ ⊗ B) = aᵀ ⊗ MB."""
     if len(chain) < 2 or not any(isinstance(f, Kron) for f in chain):
         return chain
     out: list[Expr] = []
@@ -37,6 +38,12 @@ def _mixed_products(chain: list[Expr]) -> list[Expr]:
                 and last.left.shape.cols == f.left.shape.rows \
                 and last.right.shape.cols == f.right.shape.rows:  # fmt: skip
             out[-1] = algebra.kron(algebra.mul(last.left, f.left), algebra.mul(last.right, f.right))
+        elif isinstance(last, Kron) and not isinstance(f, Kron) and last.left.shape.cols.is_one \
+                and last.right.shape.cols == f.shape.rows:  # fmt: skip
+            out[-1] = algebra.kron(last.left, algebra.mul(last.right, f))
+        elif isinstance(f, Kron) and last is not None and not isinstance(last, Kron) \
+                and f.left.shape.rows.is_one and last.shape.cols == f.right.shape.rows:  # fmt: skip
+            out[-1] = algebra.kron(f.left, algebra.mul(last, f.right))
         else:
             out.append(f)
     return out

@@ -200,3 +200,30 @@ def _sign_into_argument(e: E.Expr) -> E.Expr | None:
         if got is not None:
             return E.rebuild(e, (got, *e.children[1:]))
     return None
+
+
+def _kron_common(e: E.Expr) -> E.Expr | None:
+    """A ⊗ B + A ⊗ C = A ⊗ (B + C) and A ⊗ C + B ⊗ C = (A + B) ⊗ C (the Kronecker product
+    is bilinear; Cookbook §10.2.1), scaled terms included; the shortest merge."""
+    if not isinstance(e, E.Sum):
+        return None
+    groups: dict[tuple[str, E.Expr], list[int]] = {}
+    for i, t in enumerate(e.terms):
+        _, body = E.split_coef(t)
+        if isinstance(body, E.Kron):
+            groups.setdefault(("left", body.left), []).append(i)
+            groups.setdefault(("right", body.right), []).append(i)
+    forms = []
+    for (side, f), members in groups.items():
+        if len(members) < 2:
+            continue
+        parts = []
+        for i in members:
+            c, body = E.split_coef(e.terms[i])
+            assert isinstance(body, E.Kron)
+            parts.append(E.scale(c, body.right if side == "left" else body.left))
+        inner = E.add(*parts)
+        merged = E.kron(f, inner) if side == "left" else E.kron(inner, f)
+        rest = [t for i, t in enumerate(e.terms) if i not in members]
+        forms.append(E.add(merged, *rest) if rest else merged)
+    return min(forms, key=lambda f: (cost(f), f.sort_key()), default=None)

@@ -25,6 +25,7 @@ from matdiff.engine.cost import cost
 from matdiff.engine.folds import (
     _elementwise,
     _flip,
+    _kron_common,
     _merge_inverses,
     _norm,
     _one_minus_sigmoid,
@@ -376,6 +377,8 @@ RULES: tuple[Rule, ...] = (
          "fold", _norm, (_SQ, "sqrt(x'*x)*y + (x'*x)^(-3/2)*y + sqrt(tr(W'*W))*x")),
     Rule("sign into a difference", "−(P(a − b)Q) = P(b − a)Q (distributivity)", "fold",
          _sign_into_argument, (_SQ, "exp(-(A*(x - y)).*z) + diag(-X*(v - d))*y")),
+    Rule("Kronecker factor in common", "A ⊗ B + A ⊗ C = A ⊗ (B + C) (Cookbook §10.2.1)",
+         "fold", _kron_common, (_SQ, "kron(A, X) + 2*kron(A, B) + kron(B, X)")),
     Rule("inverses merged", "B⁻¹A⁻¹ = (AB)⁻¹ (Cookbook eq. (1))", "fold",
          _merge_inverses, (_SQ, "inv(X)*inv(A)*B")),
     Rule("transpose kept whole",
