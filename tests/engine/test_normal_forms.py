@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 import pytest
 
+from matdiff.engine import expr as E
 from matdiff.engine.printer import to_dsl
 from matdiff.numeric import verify
 from matdiff.numeric.evaluate import evaluate
@@ -60,6 +61,8 @@ CASES: dict[str, tuple[str, str]] = {
     "ones(k, N)*ones(N, k)*x": ("np.ones((k, N)) @ np.ones((N, k)) @ x", "sum(x)*N*ones(k)"),
     "ones(N, k)*diag(x)": ("np.ones((N, k)) @ np.diag(x)", "ones(N)*x'"),
     "diag(x)*ones(k, N)*v": ("np.diag(x) @ np.ones((k, N)) @ v", "sum(v)*x"),
+    "ones(k)'*diag(x)*A": ("np.ones(k) @ np.diag(x) @ A", "x'*A"),
+    "A*diag(x)*ones(k)": ("A @ np.diag(x) @ np.ones(k)", "A*x"),
     # (a ⊗ B)M = (a ⊗ B)(1 ⊗ M) = a ⊗ BM for a column a (Cookbook §10.2.1, mixed products)
     "kron(x, A)*D": ("np.kron(x.reshape(-1, 1), A) @ D", "kron(x, A*D)"),
     "D*kron(v', A)": ("D @ np.kron(v.reshape(1, -1), A)", "kron(v', D*A)"),
@@ -78,12 +81,15 @@ def test_built_in_the_short_form_and_equal_by_value(written: str) -> None:
     formula, short = CASES[written]
     built = lower_extra(DECLS, "e__", written)
     assert to_dsl(built) == short
+    for node in E.walk(built):  # canonical: a product's chain holds matrices, not products
+        if isinstance(node, E.Prod):
+            assert not any(f.is_scalar or isinstance(f, E.Prod) for f in node.chain), node
     xs = [lower_extra(DECLS, "v__", name) for name in NAMES]
     rng = np.random.default_rng(4)
     for sizes in ({"n": 4, "k": 3, "N": 5}, {"n": 2, "k": 5, "N": 3}):
         env: dict[str, Any] = dict(sizes)
         for x in xs:
-            assert isinstance(x, verify.E.Var)
+            assert isinstance(x, E.Var)
             env[x.name] = verify.sample(x, sizes, rng)
         got = np.asarray(evaluate(built, env), dtype=float)
         want = np.asarray(eval(formula, numpy_env(env)), dtype=float)

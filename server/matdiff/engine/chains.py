@@ -159,11 +159,13 @@ def _ones_products(chain: list[Expr]) -> tuple[list[Expr], list[Expr]]:
             scalars.append(algebra.sumall(last))
             out[-1] = ones(Shape(last.shape.rows, f.shape.cols))
         elif _is_ones(last) and isinstance(f, Unary) and f.op == "diag":  # 1 1ᵀdiag(x) = 1 xᵀ
-            out[-1] = ones(Shape(last.shape.rows, Dim()))
-            out.append(algebra.transpose(f.arg))
+            out[-1] = algebra.transpose(f.arg)
+            if not last.shape.rows.is_one:
+                out.insert(-1, ones(Shape(last.shape.rows, Dim())))
         elif _is_ones(f) and isinstance(last, Unary) and last.op == "diag":  # diag(x)1 1ᵀ = x 1ᵀ
             out[-1] = last.arg
-            out.append(ones(Shape(Dim(), f.shape.cols)))
+            if not f.shape.cols.is_one:
+                out.append(ones(Shape(Dim(), f.shape.cols)))
         else:
             out.append(f)
     return scalars, out
