@@ -1,6 +1,7 @@
 """Canonical means canonical: sort keys are injective, so the order of the operands of a sum
 (and of a scalar product) never shows in the node built (hypothesis over random IR); names
-with digits sort by number (P1, P2, P10), and that ordering is injective too."""
+with digits sort by number (P1, P2, P10), and that ordering is injective too; and a
+product's chain holds matrices only."""
 
 from __future__ import annotations
 
@@ -33,7 +34,8 @@ FUNCTIONS = st.sampled_from(["exp", "tanh", "sigmoid", "sin", "log"])
 def matrix(draw: st.DrawFn, depth: int = 3) -> E.Expr:
     """A random n×n expression over every kind of node, built by the smart constructors."""
     if depth <= 0 or draw(st.integers(0, 5)) == 0:
-        return draw(st.sampled_from([X, A, S, P1, P2, P10, E.identity(SQ.rows), E.ones(SQ)]))
+        return draw(st.sampled_from([X, A, S, P1, P2, P10, E.identity(SQ.rows), E.ones(SQ),
+                                     E.diag(x), E.mul(x, E.transpose(E.ones(COL)))]))  # fmt: skip
     a = draw(matrix(depth - 1))
     match draw(st.integers(0, 9)):
         case 0:
@@ -95,6 +97,16 @@ def test_scalar_product_is_commutative_by_identity(a: E.Expr, b: E.Expr) -> None
 @given(matrix(), matrix())
 def test_equal_keys_mean_the_same_node(a: E.Expr, b: E.Expr) -> None:
     assert (a.sort_key() == b.sort_key()) == (a is b)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(matrix(1), min_size=2, max_size=5), matrix())
+def test_a_products_chain_holds_matrices(factors: list[E.Expr], b: E.Expr) -> None:
+    """Scalars (numbers, 1ᵀx) are a product's coefficient or scalar factors, never in its
+    chain, and chains are flat (the rewrites of ``engine/chains.py`` keep this)."""
+    for node in E.walk(E.mul(*factors, b, x)):
+        if isinstance(node, E.Prod):
+            assert not any(f.is_scalar or isinstance(f, E.Prod) for f in node.chain), node
 
 
 def test_the_cases_of_the_issue() -> None:
