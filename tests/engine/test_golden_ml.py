@@ -17,8 +17,9 @@ SOFTMAX = "W : matrix(m, n); x : vector(n); y : vector(m); z : vector(m)\n"
 GOLDEN = {
     "logistic-regression": (LOGISTIC, "w", "gradient", "X'*(sigmoid(X*w) - y)",
                             "Xᵀ(sigmoid(Xw) - y)"),
-    "logistic-hessian": (LOGISTIC, "w", "hessian", "X'*diag(sigmoid(X*w) - sigmoid(X*w).^2)*X",
-                         "Xᵀ·diag(sigmoid(Xw) - sigmoid(Xw)∘²)X"),
+    # σ − σ∘² = σ ∘ (1 − σ) = σ(−z) ∘ σ(z) (PRML eq. (4.88) with (4.60)): one token shorter
+    "logistic-hessian": (LOGISTIC, "w", "hessian", "X'*diag(sigmoid(-X*w).*sigmoid(X*w))*X",
+                         "Xᵀ·diag(sigmoid(-Xw) ∘ sigmoid(Xw))X"),
     "softmax-ce": (SOFTMAX + "f = -y'*log(softmax(W*x))\n", "W", "gradient",
                    "(sum(y)*softmax(W*x) - y)*x'", "(sum(y)·softmax(Wx) - y)xᵀ"),
     "softmax-ce-hessian": (SOFTMAX + "f = -y'*log(softmax(z))\n", "z", "hessian",

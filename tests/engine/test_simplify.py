@@ -69,6 +69,8 @@ SUMS = [
     "x.*y - x.*sigmoid(z) + 2*x",
     "(x'*x)^-2*a - (x'*x)^-1*b + a",
     "A*x*x' + x*x' + B*x*x'",
+    "sigmoid(z) - sigmoid(z).^2 + 2*x.^3.*y - x.^2",  # a power shares its base: σ ∘ (1 − σ)
+    "softmax(A*z).*y - (softmax(A*z)'*y)*softmax(A*z)",  # a scaled factor is a Hadamard factor
 ]
 
 
@@ -132,6 +134,7 @@ ISSUE_DECLS = (
     "X, A, B : matrix(n, n); M : matrix(m, n); T : matrix(n, m)\n"
     "x, y, d, v, z, t : vector(n); s : vector(m)\n"
 )
+SM = "softmax(A*z)"
 # the forms issue 10 asks for, each from an expression written the long way
 REACHES = {
     "X*inv(X)": "eye(n)",
@@ -144,6 +147,11 @@ REACHES = {
     "ones(n) - sigmoid(z)": "sigmoid(-z)",
     "sigmoid(-z) + sigmoid(z)": "ones(n)",
     "sigmoid(-z).*sigmoid(z) + sigmoid(z).^2": "sigmoid(z)",
+    "sigmoid(z) - sigmoid(z).^2": "sigmoid(-z).*sigmoid(z)",
+    f"{SM}.*y - ({SM}'*y)*{SM}": f"{SM}.*(y - ({SM}'*y)*ones(n))",
+    "-(A*(x - y)).*z": "(A*(y - x)).*z",  # a leading minus taken by a difference
+    "-(x - y)*(x - y)'": "-(x - y)*(x - y)'",  # but not by one of a repeated pair
+    "exp(-X*(x - y))": "exp(X*(y - x))",
     "exp(-t)./(ones(n) + exp(-t))": "sigmoid(-t)",
     "z - log(softmax(z))": "logsumexp(z)*ones(n)",
     "ones(n)'*softmax(z)": "1",

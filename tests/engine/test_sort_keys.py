@@ -1,5 +1,7 @@
 """Canonical means canonical: sort keys are injective, so the order of the operands of a sum
-(and of a scalar product) never shows in the node built (hypothesis over random IR)."""
+(and of a scalar product) never shows in the node built (hypothesis over random IR); names
+with digits sort by number (P1, P2, P10), and that ordering is injective too; and a
+product's chain holds matrices only."""
 
 from __future__ import annotations
 
@@ -9,6 +11,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from matdiff.engine import expr as E
+from matdiff.engine.nodes import natural
+from matdiff.engine.printer import to_dsl
 from matdiff.engine.shape import SCALAR, Shape
 
 SQ = Shape.of("n", "n")
@@ -19,6 +23,7 @@ S = E.var("S", SQ, {"symmetric"})
 x = E.var("x", COL)
 s = E.var("s", SCALAR)
 t = E.var("t", SCALAR)
+P1, P2, P10 = (E.var(f"P{i}", SQ) for i in (1, 2, 10))
 NUMBERS = st.sampled_from(
     [Fraction(1, 3), Fraction(1, 2), Fraction(-2), Fraction(3), Fraction(2, 7)]
 )
@@ -29,7 +34,8 @@ FUNCTIONS = st.sampled_from(["exp", "tanh", "sigmoid", "sin", "log"])
 def matrix(draw: st.DrawFn, depth: int = 3) -> E.Expr:
     """A random n×n expression over every kind of node, built by the smart constructors."""
     if depth <= 0 or draw(st.integers(0, 5)) == 0:
-        return draw(st.sampled_from([X, A, S, E.identity(SQ.rows), E.ones(SQ)]))
+        return draw(st.sampled_from([X, A, S, P1, P2, P10, E.identity(SQ.rows), E.ones(SQ),
+                                     E.diag(x), E.mul(x, E.transpose(E.ones(COL)))]))  # fmt: skip
     a = draw(matrix(depth - 1))
     match draw(st.integers(0, 9)):
         case 0:
@@ -93,6 +99,16 @@ def test_equal_keys_mean_the_same_node(a: E.Expr, b: E.Expr) -> None:
     assert (a.sort_key() == b.sort_key()) == (a is b)
 
 
+@settings(max_examples=300, deadline=None)
+@given(st.lists(matrix(1), min_size=2, max_size=5), matrix())
+def test_a_products_chain_holds_matrices(factors: list[E.Expr], b: E.Expr) -> None:
+    """Scalars (numbers, 1ᵀx) are a product's coefficient or scalar factors, never in its
+    chain, and chains are flat (the rewrites of ``engine/chains.py`` keep this)."""
+    for node in E.walk(E.mul(*factors, b, x)):
+        if isinstance(node, E.Prod):
+            assert not any(f.is_scalar or isinstance(f, E.Prod) for f in node.chain), node
+
+
 def test_the_cases_of_the_issue() -> None:
     assert E.add(E.epow(X, E.num(2)), E.epow(X, E.num(3))) is E.add(
         E.epow(X, E.num(3)), E.epow(X, E.num(2))
@@ -102,3 +118,33 @@ def test_the_cases_of_the_issue() -> None:
         E.power(close, t), E.power(third, t)
     )
     assert E.derivative_of(E.mul(X, S), X).sort_key() != E.derivative_of(E.mul(X, S), S).sort_key()
+
+
+# names as the language allows them: letters, ASCII and subscript digits, _
+NAMES = st.text(st.sampled_from("aPW_019₀₁₉"), min_size=1, max_size=8)
+
+
+@settings(max_examples=500, deadline=None)
+@given(NAMES, NAMES)
+def test_natural_order_is_injective(a: str, b: str) -> None:
+    assert (natural(a) == natural(b)) == (a == b)
+    assert (E.var(a, SQ).sort_key() == E.var(b, SQ).sort_key()) == (a == b)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(st.sampled_from("aPW_"), min_size=1, max_size=3), st.integers(0, 10**6),
+       st.integers(0, 10**6))  # fmt: skip
+def test_digits_sort_by_number(stem: str, i: int, j: int) -> None:
+    a, b = natural(f"{stem}{i}"), natural(f"{stem}{j}")
+    assert (a < b) == (i < j)
+    sub = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
+    a, b = natural(f"{stem}{i}".translate(sub)), natural(f"{stem}{j}".translate(sub))
+    assert (a < b) == (i < j)
+
+
+def test_sums_list_numbered_names_in_order() -> None:
+    names = ["P10", "P2", "P1", "P11", "P3", "P20"]
+    total = E.add(*(E.var(n, SQ) for n in names))
+    assert to_dsl(total) == "P1 + P2 + P3 + P10 + P11 + P20"
+    subs = ["W₁₀", "W₂", "W₁"]
+    assert to_dsl(E.add(*(E.var(n, SQ) for n in subs))) == "W₁ + W₂ + W₁₀"

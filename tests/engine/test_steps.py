@@ -133,6 +133,16 @@ def test_the_scalar_trace_rule_and_trace_cycling_are_named() -> None:
     assert any("trace cycling" in line and "Sᵀ = S" in line for line in gauss), gauss
 
 
+def test_sigma_built_from_exp_is_named() -> None:
+    """A step in which 1/(1 + eᵘ) or eᵘσ(−u) is built as σ names the identity (the
+    constructors do it silently); softplus' = σ needs no such note."""
+    doc = "X : matrix(N, n); w : vector(n)\n"
+    out = matdiff.grad(doc + "f = sum(log(ones(N) + exp(X*w)))\n", of="f", wrt="w", steps=True)
+    assert derive.SIGMOID_FROM_EXP in out, out
+    out = matdiff.grad(doc + "f = sum(softplus(X*w))\n", of="f", wrt="w", steps=True)
+    assert derive.SIGMOID_FROM_EXP not in out, out
+
+
 def test_hessian_steps_show_the_second_differential() -> None:
     lines = derivation(LSQ, "loss", "x", "hessian").steps()
     text = "\n".join(lines)

@@ -7,7 +7,7 @@ from __future__ import annotations
 import weakref
 from fractions import Fraction
 
-from matdiff.engine import chains
+from matdiff.engine import chains, logistic
 from matdiff.engine.memo import Memo
 from matdiff.engine.nodes import (
     _F0,
@@ -208,11 +208,21 @@ def _mul(factors: tuple[Expr, ...]) -> Expr:
     if coef == 0:
         return zeros(shape)
     chain = chains._mixed_products(chain)
+    if any(isinstance(f, Prod) for f in chain):  # a scaled Kronecker product: built again
+        held = (power(b, num(k)) for b, k in powers.items())
+        return mul(num(coef), *held, *chain)
     chain = chains._cancel_and_merge(chain)
-    chain = chains._ones_products(chain)
+    ones_scalars, chain = chains._ones_products(chain)
+    if ones_scalars:  # k·, sum(x)· pulled out of products of ones: built again with them
+        held = (power(b, num(k)) for b, k in powers.items())
+        return mul(num(coef), *held, *ones_scalars, *chain)
     run_scalars, chain = chains._split_scalar_runs(chain)
     for s in run_scalars:
         powers[s] = powers.get(s, _F0) + 1
+    if len(powers) > 1 and any(isinstance(b, Elementwise) and b.fn == "sigmoid" for b in powers):
+        logistic.pair(powers)  # eᵘσ(−u) = σ(u), (1 + eᵘ)σ(−u) = 1
+    if powers and len(chain) == 1 and isinstance(chain[0], Elementwise):
+        chain = logistic.softmax(chain, powers)  # exp(z)/sum(exp(z)) = softmax(z)
     scalars = sorted(
         (power(b, num(k)) for b, k in powers.items() if k != 0), key=lambda e: e.sort_key()
     )
@@ -270,6 +280,8 @@ def power(base: Expr, exponent: Expr) -> Expr:
             return power(base.base, num(base.exponent.value * k))
         if isinstance(base, Prod) and base.scalars and not base.chain and k.denominator == 1:
             return mul(num(base.coef ** int(k)), *(power(s, exponent) for s in base.scalars))
+        if isinstance(base, Sum) and (s := logistic.reciprocal(base, k)) is not None:
+            return power(s, num(-k))  # (1 + eᵘ)⁻ᵏ = σ(−u)ᵏ
     node: Power = _intern(Power, (base, exponent), SCALAR, (base, exponent), base=base,
                           exponent=exponent)  # fmt: skip
     return node
@@ -341,6 +353,8 @@ def hadamard(*factors: Expr) -> Expr:
         else:
             powers[base] = k
             order.append(base)
+    if len(order) > 1 and any(isinstance(b, Elementwise) and b.fn == "sigmoid" for b in order):
+        _pair_logistic(powers, order)
     merged = [epow(b, powers[b]) for b in order]
     merged = [m for m in merged if not (isinstance(m, Const) and m.name == "ones")]
     if not merged:
@@ -351,6 +365,21 @@ def hadamard(*factors: Expr) -> Expr:
     fs = tuple(merged)
     node: Hadamard = _intern(Hadamard, fs, shape, fs, factors=fs)
     return scale(coef, node)
+
+
+def _pair_logistic(powers: dict[Expr, Expr], order: list[Expr]) -> None:
+    """eᵘ ∘ σ(−u) = σ(u) and (1 + eᵘ) ∘ σ(−u) = 1, to numeric powers (``logistic.pair``)."""
+    known = {b: k.value for b, k in powers.items() if isinstance(k, Num)}
+    before = dict(known)
+    if logistic.pair(known):
+        for b, k in known.items():
+            if b not in powers:
+                order.append(b)
+                powers[b] = num(k)
+            elif b not in before:  # a symbolic exponent: σ(u).^p ∘ σ(u)
+                powers[b] = add(powers[b], num(k))
+            elif k != before[b]:
+                powers[b] = num(k)
 
 
 def kron(a: Expr, b: Expr) -> Expr:
@@ -380,6 +409,10 @@ def epow(arg: Expr, p: Expr) -> Expr:
             return ones(arg.shape)
         if p.value == 1:
             return arg
+        if isinstance(arg, Sum) and (s := logistic.reciprocal(arg, p.value)) is not None:
+            return epow(s, num(-p.value))  # (1 + eᵘ).^−k = σ(−u).^k
+    if isinstance(arg, Const) and isinstance(p, Num) and (arg.name == "ones" or p.value > 0):
+        return arg  # 1ᵖ = 1; 0ᵖ = 0 and 1ᵖ = 1 entry by entry in I, zeros, K for p > 0
     if isinstance(arg, Elementwise) and arg.fn == "pow" and arg.param is not None:
         return epow(arg.arg, mul(arg.param, p))
     node: Elementwise = _intern(Elementwise, ("pow", arg, p), arg.shape, (arg, p), fn="pow",

@@ -12,13 +12,14 @@ from matdiff.engine.nodes import (
     Expr,
     Kron,
     Prod,
+    Sum,
     Transpose,
     Unary,
     Var,
     _intern,
     ones,
 )
-from matdiff.engine.shape import SCALAR, Shape
+from matdiff.engine.shape import SCALAR, Dim, Shape
 
 
 def _chain_shape(chain: tuple[Expr, ...]) -> Shape:
@@ -26,7 +27,8 @@ def _chain_shape(chain: tuple[Expr, ...]) -> Shape:
 
 
 def _mixed_products(chain: list[Expr]) -> list[Expr]:
-    """(A ⊗ B)(C ⊗ D) = AC ⊗ BD where the factors conform."""
+    """(A ⊗ B)(C ⊗ D) = AC ⊗ BD where the factors conform; a matrix M next to a ⊗ B with
+    a a column (or aᵀ ⊗ B with aᵀ a row) is 1 ⊗ M: (a ⊗ B)M = a ⊗ BM, M(aᵀ ⊗ B) = aᵀ ⊗ MB."""
     if len(chain) < 2 or not any(isinstance(f, Kron) for f in chain):
         return chain
     out: list[Expr] = []
@@ -36,6 +38,12 @@ def _mixed_products(chain: list[Expr]) -> list[Expr]:
                 and last.left.shape.cols == f.left.shape.rows \
                 and last.right.shape.cols == f.right.shape.rows:  # fmt: skip
             out[-1] = algebra.kron(algebra.mul(last.left, f.left), algebra.mul(last.right, f.right))
+        elif isinstance(last, Kron) and not isinstance(f, Kron) and last.left.shape.cols.is_one \
+                and last.right.shape.cols == f.shape.rows:  # fmt: skip
+            out[-1] = algebra.kron(last.left, algebra.mul(last.right, f))
+        elif isinstance(f, Kron) and last is not None and not isinstance(last, Kron) \
+                and f.left.shape.rows.is_one and last.shape.cols == f.right.shape.rows:  # fmt: skip
+            out[-1] = algebra.kron(f.left, algebra.mul(last, f.right))
         else:
             out.append(f)
     return out
@@ -91,7 +99,8 @@ def _cancel_and_merge(chain: list[Expr]) -> list[Expr]:
             ba, ka, ta = _power_view(a)
             bb, kb, tb = _power_view(b)
             linear = not any(v.startswith("d:") for v in ba.free)  # dX dX stays a product
-            if ba is bb and ta == tb and ba.shape.is_square and linear:
+            # (powers of ones fold in _ones_products: J² = nJ)
+            if ba is bb and ta == tb and ba.shape.is_square and linear and not _is_ones(ba):
                 merged = _from_power(ba, ka + kb, ta)
                 chain[i : i + 2] = [] if merged is None else [merged]
                 changed = True
@@ -122,25 +131,48 @@ def _stochastic(e: Expr) -> bool:
     return isinstance(e, Var) and "stochastic" in e.props
 
 
-def _ones_products(chain: list[Expr]) -> list[Expr]:
-    """1ₘ1ₙᵀ is the m×n matrix of ones; 1ᵀT = 1ᵀ and Tᵀ1 = 1 (with ones of any width) for a
-    T whose columns sum to one (declared ``stochastic``)."""
+def _ones_products(chain: list[Expr]) -> tuple[list[Expr], list[Expr]]:
+    """Products with a matrix of ones, as (scalars pulled out, chain): 1ₘ1ₙᵀ is the m×n
+    matrix of ones and ones(m, k)·ones(k, n) = k·ones(m, n) (the entries of the product are
+    inner products of ones); ones(m, n)·x = sum(x)·1ₘ and xᵀ·ones(m, n) = sum(x)·1ₙᵀ for a
+    vector x that is not a sum (a sum's sum would spread over its terms); ones(m, n)·diag(x)
+    = 1ₘxᵀ and diag(x)·ones(n, p) = x1ₚᵀ (row and column scalings); 1ᵀT = 1ᵀ and
+    Tᵀ1 = 1 (with ones of any width) for a T whose columns sum to one (``stochastic``)."""
     if len(chain) < 2 or not any(_is_ones(f) for f in chain):
-        return chain
+        return [], chain
+    scalars: list[Expr] = []
     out: list[Expr] = []
     for f in chain:
         last = out[-1] if out else None
-        if last is not None and _folds_to_ones(last, f):
+        if last is None:
+            out.append(f)
+        elif _is_ones(last) and _is_ones(f):
+            if not last.shape.cols.is_one:
+                scalars.append(algebra.dim_value(last.shape.cols))
             out[-1] = ones(Shape(last.shape.rows, f.shape.cols))
+        elif _folds_to_ones(last, f):
+            out[-1] = ones(Shape(last.shape.rows, f.shape.cols))
+        elif _is_ones(last) and f.shape.cols.is_one and not isinstance(f, Sum):
+            scalars.append(algebra.sumall(f))
+            out[-1] = ones(Shape(last.shape.rows, f.shape.cols))
+        elif _is_ones(f) and last.shape.rows.is_one and not isinstance(last, Sum):
+            scalars.append(algebra.sumall(last))
+            out[-1] = ones(Shape(last.shape.rows, f.shape.cols))
+        elif _is_ones(last) and isinstance(f, Unary) and f.op == "diag":  # 1 1ᵀdiag(x) = 1 xᵀ
+            out[-1] = algebra.transpose(f.arg)
+            if not last.shape.rows.is_one:
+                out.insert(-1, ones(Shape(last.shape.rows, Dim())))
+        elif _is_ones(f) and isinstance(last, Unary) and last.op == "diag":  # diag(x)1 1ᵀ = x 1ᵀ
+            out[-1] = last.arg
+            if not f.shape.cols.is_one:
+                out.append(ones(Shape(Dim(), f.shape.cols)))
         else:
             out.append(f)
-    return out
+    return scalars, out
 
 
 def _folds_to_ones(a: Expr, b: Expr) -> bool:
-    """Is the product ab a matrix of ones?"""
-    if _is_ones(a) and _is_ones(b):  # 1ₘ1ₙᵀ
-        return a.shape.cols.is_one and b.shape.rows.is_one
+    """Is the product ab a matrix of ones (T stochastic)?"""
     if _is_ones(a):  # (1 1ᵀ)T = 1 (1ᵀT) = 1 1ᵀ
         return _stochastic(b)
     return _is_ones(b) and isinstance(a, Transpose) and _stochastic(a.arg)

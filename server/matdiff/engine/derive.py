@@ -120,9 +120,29 @@ def _expand(current: E.Expr, x: E.Var, limit: int) -> tuple[list[Step], E.Expr]:
             return E.rebuild(n, tuple(expand(c) for c in n.children)) if n.children else n
 
         # a d(·) that this step expanded is expanded wherever the step's rules produced it too
+        before = _sigmoids(current)
         current = E.substitute(expand(current), done)
+        if _sigmoids(current) - before - _softplus_primes(done):  # built from exp (logistic.py)
+            names.append(SIGMOID_FROM_EXP)
         out.append(Step(current, "; ".join(names)))
     return out, current
+
+
+SIGMOID_FROM_EXP = "σ(u) = eᵘ/(1 + eᵘ) = 1/(1 + e⁻ᵘ), PRML eq. (4.59)"
+
+
+def _sigmoids(e: E.Expr) -> set[E.Expr]:
+    return {n for n in E.walk(e) if isinstance(n, E.Elementwise) and n.fn == "sigmoid"}
+
+
+def _softplus_primes(done: dict[E.Expr, E.Expr]) -> set[E.Expr]:
+    """σ(u) for each softplus(u) differentiated (softplus' = σ: not built from exp)."""
+    return {
+        E.elementwise("sigmoid", d.arg.arg)
+        for d in done
+        if isinstance(d, E.Derivative) and isinstance(d.arg, E.Elementwise)
+        and d.arg.fn == "softplus"
+    }  # fmt: skip
 
 
 def hessian_steps(f: E.Expr, x: E.Var, written: E.Expr | None = None) -> list[Step]:

@@ -201,7 +201,30 @@ def matpow(x: Expr, k: int) -> Expr:
         return x
     if x.is_scalar:
         return power(x, num(k))
+    if isinstance(x, Const) and x.name == "ones":  # Jᵏ = nᵏ⁻¹J for J = ones(n, n)
+        return mul(power(dim_value(x.shape.rows), num(k - 1)), x)
     return unary("matpow", x, x.shape, k)
+
+
+def diagonal(e: Expr) -> bool:
+    """Known to be a diagonal matrix: declared so, I, diag(x), and what products, sums,
+    transposes, inverses and powers of diagonal matrices (or a Hadamard product with one)
+    make."""
+    if isinstance(e, Var):
+        return "diagonal" in e.props
+    if isinstance(e, Const):
+        return e.name in ("eye", "zeros") and e.shape.is_square
+    if isinstance(e, Transpose):
+        return diagonal(e.arg)
+    if isinstance(e, Unary):
+        return e.op == "diag" or (e.op in ("inv", "matpow", "adj") and diagonal(e.arg))
+    if isinstance(e, Prod):
+        return bool(e.chain) and all(diagonal(f) for f in e.chain)
+    if isinstance(e, Sum):
+        return all(diagonal(t) for t in e.terms)
+    if isinstance(e, Hadamard):
+        return any(diagonal(f) for f in e.factors)
+    return False
 
 
 def diag(v: Expr) -> Expr:
@@ -212,6 +235,8 @@ def diag(v: Expr) -> Expr:
         v = transpose(v)
     if isinstance(v, Const) and v.name == "ones":
         return identity(v.shape.rows)
+    if isinstance(v, Unary) and v.op == "diagpart" and diagonal(v.arg):
+        return v.arg  # diag(diag(D)) = D for a diagonal D
     n = v.shape.rows
     return unary("diag", v, Shape(n, n))
 

@@ -5,6 +5,7 @@ constructors are in ``algebra.py`` and ``functions.py``).  Read through ``expr``
 from __future__ import annotations
 
 import collections
+import re
 import threading
 import weakref
 from fractions import Fraction
@@ -145,7 +146,23 @@ class Var(Expr):
     props: frozenset[str]
 
     def _make_key(self) -> str:  # a space sorts before any character of a name
-        return f"var:{self.name} {self.shape} {','.join(sorted(self.props))}"
+        return f"var:{natural(self.name)} {self.shape} {','.join(sorted(self.props))}"
+
+
+_DIGITS = re.compile(r"[0-9]+|[\u2080-\u2089]+")  # a run of digits, or of subscript digits
+
+
+def _run(m: re.Match[str]) -> str:
+    n = str(len(m.group()))
+    return f"{len(n)}{n}{m.group()}"
+
+
+def natural(name: str) -> str:
+    """``name`` with each run of digits prefixed by its length (itself prefixed by its own
+    length), so that keys sort by number: P1 < P2 < P10, W₂ < W₁₀.  Injective: the prefixes
+    say how many characters each run has, and a run ends where the name's next character is
+    not a digit of its kind."""
+    return _DIGITS.sub(_run, name)
 
 
 def var(name: str, shape: Shape, props: frozenset[str] | set[str] = frozenset()) -> Var:
@@ -163,7 +180,7 @@ class Differential(Expr):
     var: Var
 
     def _make_key(self) -> str:
-        return f"~d:{self.var.name}"  # sorts after the rest: dX goes last
+        return f"~d:{natural(self.var.name)}"  # sorts after the rest: dX goes last
 
 
 def differential(x: Var) -> Differential:
@@ -386,4 +403,4 @@ class Derivative(Expr):
         return (self.arg,)
 
     def _make_key(self) -> str:
-        return f"D:{self.var.name}({self.arg.sort_key()})"
+        return f"D:{natural(self.var.name)}({self.arg.sort_key()})"

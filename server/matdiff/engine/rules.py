@@ -15,13 +15,24 @@ Recognition and Machine Learning (2006).
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
 from matdiff.engine import expr as E
-from matdiff.engine import nodes
 from matdiff.engine.cost import cost
+from matdiff.engine.folds import (
+    _elementwise,
+    _flip,
+    _kron_common,
+    _merge_inverses,
+    _norm,
+    _one_minus_sigmoid,
+    _sign_into_argument,
+    _square_root,
+    _transposed_whole,
+)
 from matdiff.engine.shape import Dim, Shape
 
 Phase = Literal["expand", "fold"]
@@ -76,11 +87,13 @@ def _distribute_transpose(e: E.Expr) -> E.Expr | None:
 
 
 def _linear_unvec(e: E.Expr) -> E.Expr | None:
-    """unvec and sum are linear: unvec(a + b) = unvec(a) + unvec(b), unvec(s·v) = s·unvec(v)."""
-    if not (isinstance(e, E.Unary) and e.op in ("unvec", "sumall", "vec")):
+    """unvec, vec, sum and the diagonal are linear: unvec(a + b) = unvec(a) + unvec(b),
+    unvec(s·v) = s·unvec(v)."""
+    if not (isinstance(e, E.Unary) and e.op in ("unvec", "sumall", "vec", "diagpart")):
         return None
     builders: dict[str, Callable[[E.Expr], E.Expr]] = {
-        "unvec": lambda v: E.unvec(v, e.shape), "sumall": E.sumall, "vec": E.vec}  # fmt: skip
+        "unvec": lambda v: E.unvec(v, e.shape), "sumall": E.sumall, "vec": E.vec,
+        "diagpart": E.diagpart}  # fmt: skip
     build = builders[e.op]
     a = e.arg
     if isinstance(a, E.Sum):
@@ -88,6 +101,17 @@ def _linear_unvec(e: E.Expr) -> E.Expr | None:
     if isinstance(a, E.Prod) and a.chain and (a.scalars or a.coef != 1):
         return E.mul(E.num(a.coef), *a.scalars, build(E.mul(*a.chain)))
     return None
+
+
+def _power_of_sum(e: E.Expr) -> E.Expr | None:
+    """(A + B)ᵏ = (A + B)(A + B)⋯ distributed (k ≤ 3, at most 27 products), so that the
+    products of its terms meet: (I − J/n)² = I − J/n for J = ones(n, n) (J² = nJ)."""
+    if not (isinstance(e, E.Unary) and e.op == "matpow" and isinstance(e.arg, E.Sum)):
+        return None
+    terms = e.arg.terms
+    if e.k > 3 or len(terms) ** e.k > 27:
+        return None
+    return E.add(*(E.mul(*p) for p in itertools.product(terms, repeat=e.k)))
 
 
 def _inverse_of_product(e: E.Expr) -> E.Expr | None:
@@ -121,49 +145,6 @@ def _power_of_hadamard(e: E.Expr) -> E.Expr | None:
     return None
 
 
-def _is_sum_one_plus(e: E.Expr, of: E.Expr) -> bool:
-    return isinstance(e, E.Sum) and len(e.terms) == 2 and set(e.terms) == {E.ones(of.shape), of}
-
-
-def _sigmoid_of_exp(e: E.Expr) -> E.Expr | None:
-    """σ(u) = eᵘ/(1 + eᵘ) = 1/(1 + e⁻ᵘ) (PRML eq. (4.59)), in Hadamard and scalar products."""
-    if isinstance(e, E.Hadamard):
-        fs = list(e.factors)
-        dens = [
-            f.arg
-            for f in fs
-            if isinstance(f, E.Elementwise) and f.fn == "pow" and f.param is E.num(-1)
-        ]
-        for den in dens:
-            for f in fs:
-                if isinstance(f, E.Elementwise) and f.fn == "exp" and _is_sum_one_plus(den, f):
-                    rest = [g for g in fs if g is not f and g is not E.epow(den, E.num(-1))]
-                    return E.hadamard(E.elementwise("sigmoid", f.arg), *rest)
-            if isinstance(den, E.Sum) and len(den.terms) == 2:
-                for t in den.terms:
-                    if isinstance(t, E.Elementwise) and t.fn == "exp" and _is_sum_one_plus(den, t):
-                        rest = [g for g in fs if g is not E.epow(den, E.num(-1))]
-                        return E.hadamard(E.elementwise("sigmoid", E.neg(t.arg)), *rest)
-        return None
-    if isinstance(e, E.Prod) and e.scalars:
-        ss = list(e.scalars)
-        for s in ss:
-            if not (isinstance(s, E.Power) and s.exponent is E.num(-1)):
-                continue
-            den = s.base
-            for f in ss:
-                if isinstance(f, E.Elementwise) and f.fn == "exp" and _is_sum_one_plus(den, f):
-                    rest = [g for g in ss if g is not f and g is not s]
-                    return E.mul(E.num(e.coef), E.elementwise("sigmoid", f.arg), *rest, *e.chain)
-            if isinstance(den, E.Sum):
-                for t in den.terms:
-                    if isinstance(t, E.Elementwise) and t.fn == "exp" and _is_sum_one_plus(den, t):
-                        rest = [g for g in ss if g is not s]
-                        sig = E.elementwise("sigmoid", E.neg(t.arg))
-                        return E.mul(E.num(e.coef), sig, *rest, *e.chain)
-    return None
-
-
 def _sigmoid_of_negative(e: E.Expr) -> E.Expr | None:
     """σ(−z) = 1 − σ(z) (PRML eq. (4.60)), so that σ(z) and σ(−z) meet and cancel."""
     if isinstance(e, E.Elementwise) and e.fn == "sigmoid" and E.split_coef(e.arg)[0] < 0:
@@ -191,7 +172,7 @@ def _inner_as_hadamard(e: E.Expr) -> E.Expr | None:
     a, b = e.chain
     if not (a.shape.is_row and b.shape.is_column):
         return None
-    u, v = E.transpose(a), b
+    u, v = _leaves(E.transpose(a)), _leaves(b)
     if not (isinstance(u, E.Hadamard) or isinstance(v, E.Hadamard)):
         return None
     fs = (u.factors if isinstance(u, E.Hadamard) else (u,)) + (
@@ -202,6 +183,18 @@ def _inner_as_hadamard(e: E.Expr) -> E.Expr | None:
     if isinstance(body, E.Hadamard) and len(body.factors) >= len(fs):
         return None  # nothing met: keep the inner product
     return E.mul(E.num(e.coef), *e.scalars, E.sumall(merged))
+
+
+def _leaves(e: E.Expr) -> E.Expr:
+    """e with transposes moved into Hadamard products and element-wise functions
+    (f(A)ᵀ = f(Aᵀ)), so that (tᵀ ⊘ sᵀ)ᵀ meets s."""
+    if isinstance(e, E.Transpose) and isinstance(e.arg, E.Hadamard | E.Elementwise):
+        return _leaves(_flip(e.arg))
+    if isinstance(e, E.Hadamard):
+        return E.hadamard(*(_leaves(f) for f in e.factors))
+    if isinstance(e, E.Elementwise) and isinstance(e.arg, E.Transpose):
+        return _elementwise(e, _leaves(e.arg))
+    return e
 
 
 def _diag_sum(e: E.Expr) -> E.Expr | None:
@@ -240,12 +233,18 @@ def _diag_times_vector(e: E.Expr) -> E.Expr | None:
 
 
 def _diag_of_outer(e: E.Expr) -> E.Expr | None:
-    """diag(x yᵀ) = x ∘ y."""
+    """diag(x yᵀ) = x ∘ y, and diag(P diag(x) Q) = (P ∘ Qᵀ)x (both entry by entry:
+    Σⱼ Pᵢⱼxⱼ Qⱼᵢ)."""
     if isinstance(e, E.Unary) and e.op == "diagpart" and isinstance(e.arg, E.Prod):
         a = e.arg
         if len(a.chain) == 2 and a.chain[0].shape.is_column:
             x, yt = a.chain
             return E.mul(E.num(a.coef), *a.scalars, E.hadamard(x, E.transpose(yt)))
+        for k in range(1, len(a.chain) - 1):
+            d = a.chain[k]
+            if isinstance(d, E.Unary) and d.op == "diag":
+                p, q = E.mul(*a.chain[:k]), E.mul(*a.chain[k + 1 :])
+                return E.mul(E.num(a.coef), *a.scalars, E.hadamard(p, E.transpose(q)), d.arg)
     return None
 
 
@@ -314,78 +313,6 @@ def _kron_in_chain(e: E.Expr) -> E.Expr | None:
     return None
 
 
-# ---------------------------------------------------------------------------- fold
-
-
-def _one_minus_sigmoid(e: E.Expr) -> E.Expr | None:
-    """1 − σ(z) = σ(−z) (PRML eq. (4.60)), inside a sum."""
-    if not isinstance(e, E.Sum):
-        return None
-    terms = list(e.terms)
-    for t in terms:
-        c, body = E.split_coef(t)
-        if not (isinstance(body, E.Elementwise) and body.fn == "sigmoid"):
-            continue
-        one = E.scale(-c, E.ones(e.shape))
-        if one in terms:
-            rest = [u for u in terms if u is not t and u is not one]
-            merged = E.scale(-c, E.elementwise("sigmoid", E.neg(body.arg)))
-            return E.add(merged, *rest) if rest else merged
-    return None
-
-
-def _merge_inverses(e: E.Expr) -> E.Expr | None:
-    """B⁻¹A⁻¹ = (AB)⁻¹ (Cookbook eq. (1) read backwards)."""
-    if not isinstance(e, E.Prod):
-        return None
-    ch = e.chain
-    for k in range(len(ch) - 1):
-        a, b = ch[k], ch[k + 1]
-        if isinstance(a, E.Unary) and a.op == "inv" and isinstance(b, E.Unary) and b.op == "inv":
-            merged = E.inv(E.mul(b.arg, a.arg))
-            return E.mul(E.num(e.coef), *e.scalars, *ch[:k], merged, *ch[k + 2 :])
-    return None
-
-
-def _whole(inner: E.Expr) -> E.Expr:
-    """``innerᵀ`` as one node (the constructors would spread the transpose again)."""
-    if E.symmetric(inner) or isinstance(inner, E.Transpose):
-        return E.transpose(inner)
-    node: E.Expr = nodes._intern(E.Transpose, (inner,), inner.shape.T, (inner,), arg=inner)
-    return node
-
-
-def _transposed_whole(e: E.Expr) -> E.Expr | None:
-    """Aᵀ + Bᵀ = (A + B)ᵀ (Cookbook eq. (4)), BᵀAᵀ = (AB)ᵀ (eq. (5)), f(Aᵀ) = f(A)ᵀ for
-    element-wise f, read backwards: one transpose outside, where shorter."""
-    if e.is_scalar or E.symmetric(e):
-        return None
-    if isinstance(e, E.Sum):
-        return _whole(E.add(*(_flip(t) for t in e.terms)))
-    if isinstance(e, E.Prod) and len(e.chain) >= 2:
-        # a product keeps its transposes on the factors (the tutorial's AᵀBᵀ) unless one
-        # outside saves two tokens or more: 2AᵀXᵀAᵀ → 2(AXA)ᵀ
-        inner = E.mul(*(_flip(f) for f in reversed(e.chain)))
-        whole = E.mul(E.num(e.coef), *e.scalars, _whole(inner))
-        return whole if cost(whole) <= cost(e) - 2 else None
-    if isinstance(e, E.Hadamard):
-        return _whole(E.hadamard(*(_flip(f) for f in e.factors)))
-    if isinstance(e, E.Elementwise):
-        return _whole(_elementwise(e, _flip(e.arg)))
-    return None
-
-
-def _flip(e: E.Expr) -> E.Expr:
-    """eᵀ, into element-wise functions too (f(A)ᵀ = f(Aᵀ))."""
-    if isinstance(e, E.Elementwise) and not e.is_scalar:
-        return _elementwise(e, _flip(e.arg))
-    return E.transpose(e)
-
-
-def _elementwise(e: E.Elementwise, arg: E.Expr) -> E.Expr:
-    return E.epow(arg, e.param) if e.param is not None else E.elementwise(e.fn, arg)
-
-
 def _transpose_into_elementwise(e: E.Expr) -> E.Expr | None:
     """f(A)ᵀ = f(Aᵀ) for an element-wise f: transposes to the leaves, so like terms meet."""
     if isinstance(e, E.Transpose) and isinstance(e.arg, E.Elementwise):
@@ -407,29 +334,31 @@ RULES: tuple[Rule, ...] = (
          _distribute_transpose, (_SQ, "(A*X + B)'")),
     Rule("transpose into an element-wise function", "f(A)ᵀ = f(Aᵀ) for an element-wise f",
          "expand", _transpose_into_elementwise, (_SQ, "(W.^2)' + W'.^2")),
-    Rule("vec, unvec and sum are linear",
-         "vec(A + B) = vec(A) + vec(B), unvec(sv) = s·unvec(v), sum(sA) = s·sum(A)",
-         "expand", _linear_unvec, (_SQ, "sum((x'*y)*A + X)")),
+    Rule("vec, unvec, sum and diag are linear",
+         "vec(A + B) = vec(A) + vec(B), unvec(sv) = s·unvec(v), sum(sA) = s·sum(A), "
+         "diag(A + sB) = diag(A) + s·diag(B)",
+         "expand", _linear_unvec, (_SQ, "sum((x'*y)*A + X)*diag(2*(x.*d - y)*v' + X)")),
     Rule("scalars out of a Hadamard product", "(sA) ∘ B = s(A ∘ B) for a scalar s",
          "expand", _hadamard_scalars, (_SQ, "((x'*y)*ones(n)) .* z")),
     Rule("power of a Hadamard product", "(A ∘ B).^k = A.^k ∘ B.^k", "expand",
          _power_of_hadamard, (_SQ, "(x.*exp(y)).^3 ./ x")),
+    Rule("power of a sum", "(A + B)² = A² + AB + BA + B² (distributivity)", "expand",
+         _power_of_sum, (_SQ, "(eye(n) - ones(n, n)/3)^2 + (A + X)^3")),
     Rule("inverse of a product", "(AB)⁻¹ = B⁻¹A⁻¹ (Cookbook eq. (1))", "expand",
          _inverse_of_product, (_SQ, "inv(X'*A*X)")),
-    Rule("sigmoid from exp", "σ(u) = eᵘ/(1 + eᵘ) = 1/(1 + e⁻ᵘ) (PRML eq. (4.59))", "expand",
-         _sigmoid_of_exp, (_SQ, "exp(-z) ./ (ones(n) + exp(-z)) .* y")),
     Rule("sigmoid of a negative", "σ(−z) = 1 − σ(z) (PRML eq. (4.60))", "expand",
          _sigmoid_of_negative, (_SQ, "sigmoid(-z) + sigmoid(z)")),
     Rule("log of softmax", "log softmax(z) = z − logsumexp(z)·1 (PRML eq. (4.104), its log)",
          "expand", _log_softmax, (_SQ, "log(softmax(z))")),
     Rule("inner product as a Hadamard sum", "xᵀy = 1ᵀ(x ∘ y) (definition of ∘)", "expand",
-         _inner_as_hadamard, (_SQ, "(y./exp(z))'*exp(z)")),
+         _inner_as_hadamard, (_SQ, "(y./exp(z))'*exp(z) + (y'./exp(A*z)')*exp(A*z)")),
     Rule("diag is linear", "diag(u) + diag(v) = diag(u + v)", "expand", _diag_sum,
          (_SQ, "diag(x.*y) - 2*diag(x) + A")),
     Rule("diag times a vector", "diag(d)v = d ∘ v (definition of diag)", "expand",
          _diag_times_vector, (_SQ, "A*diag(d)*v")),
-    Rule("diagonal of an outer product", "diag(xyᵀ) = x ∘ y (definition of diag)", "expand",
-         _diag_of_outer, (_SQ, "diag(x*y')")),
+    Rule("diagonal of an outer product",
+         "diag(xyᵀ) = x ∘ y, diag(P diag(x) Q) = (P ∘ Qᵀ)x (definition of diag)", "expand",
+         _diag_of_outer, (_SQ, "diag(x*y') + diag(A*diag(v)*X*B)")),
     Rule("trace cycling", "tr(ABC) = tr(CAB) (Cookbook eq. (16)), tr(Aᵀ) = tr(A) (eq. (13))",
          "expand", _trace_cycle, (_SQ, "tr(inv(X)*A*X)")),
     Rule("vec/Kronecker folded back",
@@ -441,6 +370,15 @@ RULES: tuple[Rule, ...] = (
          "expand", _kron_in_chain, (_SQ, "vec(X)'*kron(A, B)*kron(A, X)*vec(B)")),
     Rule("one minus sigmoid", "1 − σ(z) = σ(−z) (PRML eq. (4.60))", "fold",
          _one_minus_sigmoid, (_SQ, "ones(n) - sigmoid(z) + y")),
+    Rule("square root", "s^(1/2) = √s, √s² = s for s ≥ 0 (definition of the principal root)",
+         "fold", _square_root, (_SQ, "x*(x'*x)^(-1/2) + exp(y).^0.5 + exp(y).^(-1/2).*z"
+                                     " + (x'*x)^0.5*z + sqrt(exp(y)).^2 + sqrt(x'*x)^-2*y")),
+    Rule("norm from an inner product", "√(xᵀx) = ‖x‖, √tr(XᵀX) = ‖X‖_F (Cookbook §10.4)",
+         "fold", _norm, (_SQ, "sqrt(x'*x)*y + (x'*x)^(-3/2)*y + sqrt(tr(W'*W))*x")),
+    Rule("sign into a difference", "−(P(a − b)Q) = P(b − a)Q (distributivity)", "fold",
+         _sign_into_argument, (_SQ, "exp(-(A*(x - y)).*z) + diag(-X*(v - d))*y")),
+    Rule("Kronecker factor in common", "A ⊗ B + A ⊗ C = A ⊗ (B + C) (Cookbook §10.2.1)",
+         "fold", _kron_common, (_SQ, "kron(A, X) + 2*kron(A, B) + kron(B, X)")),
     Rule("inverses merged", "B⁻¹A⁻¹ = (AB)⁻¹ (Cookbook eq. (1))", "fold",
          _merge_inverses, (_SQ, "inv(X)*inv(A)*B")),
     Rule("transpose kept whole",

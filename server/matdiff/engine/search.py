@@ -32,6 +32,7 @@ from fractions import Fraction
 from matdiff.engine import algebra
 from matdiff.engine import expr as E
 from matdiff.engine.cost import cost
+from matdiff.engine.folds import sign_into_sum
 from matdiff.engine.memo import Memo
 from matdiff.engine.rules import EXPAND, FOLD
 from matdiff.engine.simplify import _parts, factor_greedy
@@ -109,7 +110,9 @@ def _once(e: E.Expr, stop: float) -> E.Expr:
         candidates.append(folder.fold(normal))
     except _TooBigError:
         pass
-    return min(candidates, key=key)
+    best = min(candidates, key=key)
+    flipped = sign_into_sum(best)  # a leading minus taken by a difference inside
+    return flipped if flipped is not None and key(flipped) < key(best) else best
 
 
 class _Expander:
@@ -243,8 +246,16 @@ class _Folder:
                             s, E.hadamard(*fs[:k], *fs[k + 1 :])
                         ),
                     )
+                    _power_group(put, i, f, lambda g, s=scal_had, fs=fs, k=k: E.mul(  # type: ignore[misc]
+                        s, E.hadamard(*fs[:k], g, *fs[k + 1 :])))  # fmt: skip
             elif not t.is_scalar and not isinstance(body, E.Const):
                 put(("had", body), i, lambda c=c, t=t: E.scale(c, E.ones(t.shape)))  # type: ignore[misc]
+                _power_group(put, i, body, lambda g, c=c: E.scale(c, g))  # type: ignore[misc]
+                if len(chain) == 1 and body is not chain[0] and not isinstance(chain[0], E.Const):
+                    # a scaled factor is a Hadamard factor too: s∘u − (sᵀu)s = s∘(u − (sᵀu)1)
+                    f, sc = chain[0], scal
+                    put(("had", f), i, lambda sc=sc, t=t: E.mul(sc, E.ones(t.shape)))  # type: ignore[misc]
+                    _power_group(put, i, f, lambda g, sc=sc: E.mul(sc, g))  # type: ignore[misc]
         for i, t in enumerate(terms):  # S + P S = (I + P) S, with S's terms in the sum
             scal, chain = _parts(t)
             if len(chain) < 2:
@@ -349,6 +360,18 @@ class _Folder:
             else:
                 merged = E.mul(inner, f)
         return E.scale(sign, merged)
+
+
+def _power_group(put: Put, i: int, f: E.Expr, rebuild: Callable[[E.Expr], E.Expr]) -> None:
+    """An element-wise power shares its base: a out of a − a.^2 (a.^k = a ∘ a.^(k−1) for an
+    integer k > 1, a.^-1 out of a.^k for k < −1); ``rebuild`` puts the rest in f's place."""
+    if not (isinstance(f, E.Elementwise) and f.fn == "pow" and isinstance(f.param, E.Num)):
+        return
+    k = f.param.value
+    if k.denominator == 1 and abs(k) > 1:
+        one = E.num(1 if k > 0 else -1)
+        rest = E.epow(f.arg, E.num(k - one.value))
+        put(("had", E.epow(f.arg, one)), i, lambda: rebuild(rest))
 
 
 def _signless(f: E.Expr) -> tuple[E.Expr, int]:
