@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -15,6 +15,36 @@ from matdiff.numeric.evaluate import Array, evaluate
 from matdiff.services.derivatives import Derivation, derivation
 
 Known = str | Callable[[Mapping[str, Any]], Array]
+
+
+class Case(NamedTuple):
+    """One row of an identity table: declarations, f, wrt, kind, the known derivative (in the
+    matdiff language, or a NumPy function of the environment) and the sampling of variables
+    that need a domain (positive data for log/sqrt, spd, …)."""
+
+    decls: str
+    f: str
+    wrt: str
+    kind: str
+    known: Known
+    sampling: dict[str, Any] | None = None
+
+    @property
+    def document(self) -> str:
+        return f"{self.decls}\nf = {self.f}\n"
+
+
+def check_case(c: Case) -> None:
+    """A table row by value (``check_by_value``)."""
+    with np.errstate(all="ignore"):
+        check_by_value(c.document, "f", c.wrt, c.kind, c.known, c.sampling)
+
+
+def check_case_emissions(c: Case) -> None:
+    """A table row's dsl (re-parsed) and numpy (§6) forms give the result's numbers."""
+    d = derivation(c.document, "f", c.wrt, c.kind)  # type: ignore[arg-type]
+    with np.errstate(all="ignore"):
+        check_emissions(d, c.document, c.sampling)
 
 
 def lower_extra(document: str, name: str, formula: str) -> E.Expr:
