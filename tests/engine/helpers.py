@@ -72,7 +72,8 @@ def check_by_value(document: str, of: str, wrt: str, kind: str, known: Known,
     if expected is not None:
         assert d.result.shape == expected.shape, (d.result.shape, expected.shape)
     rng = np.random.default_rng(seed)
-    exprs = [d.f, d.result] + ([expected] if expected is not None else [])
+    # x too: f may not mention it
+    exprs = [d.f, d.result, d.x] + ([expected] if expected is not None else [])
     for _ in range(draws):
         env = verify.environment(exprs, rng, sampling)
         got = evaluate(d.result, env)
@@ -126,7 +127,7 @@ def check_emissions(d: Derivation, document: str, sampling: dict[str, Any] | Non
     sym = model.symbols["ours__"]
     assert sym.shape == d.result.shape, (dsl, sym.shape, d.result.shape)
     ours = Lowering(model).definition("ours__")
-    env = verify.environment([d.f, d.result, ours], rng, sampling)
+    env = verify.environment([d.f, d.result, d.x, ours], rng, sampling)
     close(evaluate(ours, env), evaluate(d.result, env))
     want = evaluate(d.result, env)
     code = d.emit("numpy")
