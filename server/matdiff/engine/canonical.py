@@ -148,7 +148,7 @@ def project_hessian(H: E.Expr, x: E.Var) -> E.Expr:
     if "diagonal" in x.props:
         P = E.diag(E.vec(E.identity(n)))
         return E.mul(P, H, P)
-    if x.props & {"symmetric", "spd"}:
-        K = E.commutation(n, n)
-        return E.scale(Fraction(1, 4), E.add(H, E.mul(K, H), E.mul(H, K), E.mul(K, H, K)))
+    if x.props & {"symmetric", "spd"}:  # built factored: H is written once, not four times
+        P = E.add(E.identity(n * n), E.commutation(n, n))
+        return E.scale(Fraction(1, 4), E.mul(P, H, P))
     return H
