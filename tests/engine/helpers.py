@@ -2,19 +2,34 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 import numpy as np
 
 from matdiff.analysis import analyze
 from matdiff.analysis.lower import Lowering
+from matdiff.engine import declared
 from matdiff.engine import expr as E
+from matdiff.engine.pynames import python_name
+from matdiff.numeric import declared as declared_values
 from matdiff.numeric import verify
 from matdiff.numeric.evaluate import Array, evaluate
 from matdiff.services.derivatives import Derivation, derivation
 
 Known = str | Callable[[Mapping[str, Any]], Array]
+
+
+@dataclass
+class Example:
+    """A random document, the variable to differentiate by, the kind, and a seed."""
+
+    document: str
+    wrt: str
+    kind: str
+    seed: int
 
 
 class Case(NamedTuple):
@@ -83,8 +98,11 @@ def check_by_value(document: str, of: str, wrt: str, kind: str, known: Known,
     return d
 
 
-def numpy_env(env: Mapping[str, Any]) -> dict[str, Any]:
-    """The §6 conventions: vectors 1-D, scalars float, dimensions int."""
+def numpy_env(env: Mapping[str, Any], *exprs: E.Expr) -> dict[str, Any]:
+    """The §6 conventions: vectors 1-D, scalars float, dimensions int.  Given the
+    expressions, each variable by its declared shape (a vector of length 1 stays 1-D), and
+    the declared functions they call as the numeric check's stand-ins."""
+    shapes = {v.name: v.shape for v in verify.variables(*exprs)}
     out: dict[str, Any] = {"np": np}
     for k, v in env.items():
         if k.startswith("d:"):
@@ -93,13 +111,43 @@ def numpy_env(env: Mapping[str, Any]) -> dict[str, Any]:
             out[k] = v
             continue
         a = np.asarray(v, dtype=float)
-        if a.shape == (1, 1):
+        shape = shapes.get(k)
+        scalar = shape.is_scalar if shape is not None else a.shape == (1, 1)
+        vector = shape.is_vector if shape is not None else a.shape[1] == 1
+        if scalar:
             out[k] = float(a[0, 0])
-        elif a.shape[1] == 1:
-            out[k] = a[:, 0].copy()
+        elif vector:
+            out[k] = a.reshape(-1).copy()
         else:
             out[k] = a
+    out.update(stand_ins(env, *exprs))
     return out
+
+
+def stand_ins(env: Mapping[str, Any], *exprs: E.Expr) -> dict[str, Callable[[Any], Any]]:
+    """The declared functions the expressions call (σ, d_σ, l, grad_l, hess_l) as Python
+    functions under the §6 conventions, computing what the evaluator computes."""
+    out: dict[str, Callable[[Any], Any]] = {}
+    for e in exprs:
+        for n in E.walk(e):
+            if isinstance(n, E.Elementwise) and declared.is_declared_fn(n.fn):
+                out[python_name(n.fn)] = functools.partial(_elementwise, n.fn, env)
+            elif isinstance(n, E.Unary) and declared.is_declared_op(n.op):
+                name = python_name(declared.dsl_name(n.op))
+                out[name] = functools.partial(_scalar_function, n.op, env)
+    return out
+
+
+def _elementwise(fn: str, env: Mapping[str, Any], v: Any) -> Any:
+    a = np.asarray(v, dtype=float)
+    return declared_values.elementwise_value(fn, a, env)
+
+
+def _scalar_function(op: str, env: Mapping[str, Any], v: Any) -> Any:
+    a = np.asarray(v, dtype=float)
+    value = declared_values.scalar_function_value(op, a.reshape(-1, 1) if a.ndim < 2 else a, env)
+    order = declared.split_op(op)[0]
+    return float(value[0, 0]) if order == 0 else value.reshape(a.shape) if order == 1 else value
 
 
 def numpy_shape(e: E.Expr, env: Mapping[str, Any]) -> tuple[int, ...]:
@@ -131,7 +179,7 @@ def check_emissions(d: Derivation, document: str, sampling: dict[str, Any] | Non
     close(evaluate(ours, env), evaluate(d.result, env))
     want = evaluate(d.result, env)
     code = d.emit("numpy")
-    value = eval(code, numpy_env(env))
+    value = eval(code, numpy_env(env, d.f, d.result, d.x))
     got = np.asarray(value, dtype=float)
     assert got.shape == numpy_shape(d.result, env), (code, got.shape)
     close(got.reshape(want.shape), want)
