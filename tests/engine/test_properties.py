@@ -21,6 +21,7 @@ a larger one.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import numpy as np
@@ -30,6 +31,7 @@ from hypothesis import strategies as st
 
 from matdiff.analysis import DocumentModel, analyze
 from matdiff.analysis.lower import Lowering
+from matdiff.base.errors import MatdiffError
 from matdiff.engine import derive
 from matdiff.engine import expr as E
 from matdiff.engine.shape import SCALAR, Shape
@@ -182,8 +184,6 @@ def examples(draw: st.DrawFn, depth: int = 3) -> Example:
 
 
 def _mentions(text: str, name: str) -> bool:
-    import re
-
     return re.search(rf"(?<![A-Za-z0-9_]){name}(?![A-Za-z0-9_(])", text) is not None
 
 
@@ -257,7 +257,15 @@ def _agree(a: np.ndarray[Any, Any], b: np.ndarray[Any, Any], tol: float) -> None
 
 
 def check_example(ex: Example, small: bool = False) -> None:
-    d = _derive(ex)
+    try:
+        d = _derive(ex)
+    except MatdiffError as exc:
+        # documented refusals: a declared function's third derivative (§10 names two), and
+        # past the size limit (§5), a Hessian of a document that takes a derivative itself
+        third = ex.kind == "hessian" and re.search(r"(grad|diff|jacobian|hessian)\(", ex.document)
+        assume("third derivatives of the declared" not in exc.message)
+        assume(not (third and "too large" in exc.message))
+        raise
     model = analyze(ex.document)
     f, x, kind = d.f, d.x, d.kind
     rng = np.random.default_rng(ex.seed)
