@@ -4,8 +4,8 @@ equation numbers in the comments), checked BY VALUE.
 matdiff's gradient by a symmetric matrix is sym(G) = (G + Gᵀ)/2 of the unstructured gradient
 G, by a diagonal one the diagonal part of G (docs/language.md §2): the matrix ∇ with
 df = ⟨∇, dX⟩ for every admissible dX, itself admissible.  The Cookbook's §2.8.2 instead
-differentiates by the n(n+1)/2 free entries, (138) df/dA = G + Gᵀ − (G ∘ I) — for a
-symmetric G that is 2∇ − (∇ ∘ I).  ``test_cookbook_free_entry_form`` holds (139)–(141) in
+differentiates by the n(n+1)/2 free entries, (138) df/dA = G + Gᵀ − (G ∘ I), which is
+2∇ − (∇ ∘ I) for ∇ = sym(G).  ``test_cookbook_free_entry_form`` holds (139)–(141) in
 their printed form against finite differences by the free entries, and to 2∇ − (∇ ∘ I).
 
 The Hessian by a structured matrix is Π H Π over vec X (Π the projection onto the
@@ -83,7 +83,7 @@ CASES: dict[str, Case] = {
         H,
         _between(PDIAG, "commutation(n, n)*kron(B', A) + kron(B, A')*commutation(n, n)"),
     ),
-    # Tr(AX²): unstructured K(I ⊗ A) + (I ⊗ Aᵀ)K... written from d²f = 2tr(A dX dX)
+    # Tr(AX²), d²f = 2tr(A dX dX): unstructured K(I ⊗ A) + (I ⊗ Aᵀ)K
     "hess-trAXX-sym": Case(
         SYM,
         "tr(A*X*X)",
