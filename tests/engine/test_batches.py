@@ -69,6 +69,21 @@ def test_values_against_numpy_column_by_column(seed: int) -> None:
         np.testing.assert_allclose(np.reshape(got, want.shape), want, rtol=1e-12)
 
 
+@pytest.mark.parametrize("k", [1, 2])
+def test_a_batch_with_one_row_is_still_a_batch(k: int) -> None:
+    """The evaluator reads a batch from the document's shapes, as the emitters do: with
+    k = 1 at run time, softmax(Z) of the k×N batch is all ones, not a softmax of the row
+    (it used to decide by the numbers' shape)."""
+    lowering = Lowering(analyze(DOC))
+    e = env(0) | {"k": k, "W": env(0)["W"][:k]}
+    z = e["W"] @ e["X"]
+    for name, want in [("S", columns_softmax(z)), ("R", columns_logsumexp(z))]:
+        expr = lowering.definition(name)
+        np.testing.assert_allclose(evaluate(expr, e), want, rtol=1e-12)
+        got = eval(to_numpy(expr), {"np": np, **e})
+        np.testing.assert_allclose(np.reshape(got, want.shape), want, rtol=1e-12)
+
+
 @pytest.mark.parametrize("backend", ["torch", "jax"])
 def test_values_in_torch_and_jax(backend: str) -> None:
     module = framework(backend)

@@ -154,6 +154,10 @@ def test_hessian_steps_show_the_second_differential() -> None:
     by_matrix = derivation(LSQ, "loss", "W", "hessian").steps()
     assert any(line.startswith("d vec(∇_W loss) = ") for line in by_matrix), by_matrix
     assert any(line.startswith("d²loss = d vec(W)ᵀ") for line in by_matrix), by_matrix
+    # by a structured matrix the Hessian is projected, and the last step says so
+    spd = "S : matrix(n, n) spd; A : matrix(n, n)\nf = tr(A*S*S)\n"
+    lines = derivation(spd, "f", "S", "hessian").steps()
+    assert any("S is symmetric: H = ΠJΠ, Π = (I + K)/2" in line for line in lines), lines
 
 
 def test_a_jacobian_step_reads_d_vec_f_equals_j_d_vec_x() -> None:

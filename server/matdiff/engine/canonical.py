@@ -135,3 +135,20 @@ def project(G: E.Expr, x: E.Var) -> E.Expr:
     if x.props & {"symmetric", "spd"}:
         return E.scale(Fraction(1, 2), E.add(G, E.transpose(G)))
     return G
+
+
+def project_hessian(H: E.Expr, x: E.Var) -> E.Expr:
+    """The Hessian on a structured variable: Π H Π, with Π the projection of vec X onto the
+    structure — (I + K)/2 for symmetric X, diag(vec I) for a diagonal X.  Like sym(G), it is
+    the same second differential d vec(X)ᵀ H d vec X on structured dX; it is symmetric, and
+    H vec dX = d vec ∇f, the change of the structured gradient (``project``)."""
+    if x.shape.is_scalar:
+        return H
+    n = x.shape.rows
+    if "diagonal" in x.props:
+        P = E.diag(E.vec(E.identity(n)))
+        return E.mul(P, H, P)
+    if x.props & {"symmetric", "spd"}:  # built factored: H is written once, not four times
+        P = E.add(E.identity(n * n), E.commutation(n, n))
+        return E.scale(Fraction(1, 4), E.mul(P, H, P))
+    return H

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from matdiff.engine import expr as E
-from matdiff.engine.canonical import adjoint, jacobian, project
+from matdiff.engine.canonical import adjoint, jacobian, project, project_hessian
 from matdiff.engine.differential import differential, rule_for, rule_name
 from matdiff.engine.expr import EngineError
 from matdiff.engine.printer import to_text
@@ -31,7 +31,7 @@ def derivative(f: E.Expr, x: E.Var, kind: Kind) -> E.Expr:
         if not f.is_scalar:
             raise EngineError("the Hessian needs a scalar function")
         g = gradient(f, x, structured=False)
-        return simplify(_numerator(g, x))
+        return simplify(project_hessian(_numerator(g, x), x))
     return simplify(_numerator(f, x))
 
 
@@ -166,6 +166,10 @@ def hessian_steps(f: E.Expr, x: E.Var, written: E.Expr | None = None) -> list[St
         out += _jacobian_steps(dG, x, "d vec(∇_{x} {f})")
         body = f"d vec({x.name})ᵀ{h}d vec {x.name}"
         why = "d²f = d(df) with dX fixed = d vec(X)ᵀ d vec(∇f)"
+        if "diagonal" in x.props:
+            why += f"; {x.name} is diagonal: H = ΠJΠ, Π = diag(vec I) keeps the diagonal"
+        elif x.props & {"symmetric", "spd"}:
+            why += f"; {x.name} is symmetric: H = ΠJΠ, Π = (I + K)/2 the symmetric part"
     out.append(Step(None, why, body, lhs="d²{f}"))
     return out
 

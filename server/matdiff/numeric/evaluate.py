@@ -48,9 +48,9 @@ def commutation_matrix(m: int, n: int) -> Array:
     return np.eye(m * n)[np.arange(m * n).reshape(n, m).T.reshape(-1)]
 
 
-def _softmax(x: Array) -> Array:
+def _softmax(x: Array, batch: bool) -> Array:
     """Of a vector; of a matrix, of each column (a batch)."""
-    axis = None if 1 in x.shape else 0
+    axis = 0 if batch else None
     z = np.exp(x - x.max(axis=axis, keepdims=True))
     return np.asarray(z / z.sum(axis=axis, keepdims=True))
 
@@ -160,9 +160,11 @@ def evaluate(e: E.Expr, env: Mapping[str, Any]) -> Array:
             case "norm1":
                 return np.abs(a).sum()
             case "softmax":
-                return _softmax(a)
+                return _softmax(a, not n.arg.shape.is_vector)
             case "logsumexp":
-                axis = None if 1 in a.shape else 0  # a matrix: the row of its columns'
+                # a matrix: the row of its columns' — by its shape in the document, not by
+                # the numbers' (an m×N batch with m = 1 at run time is still a batch)
+                axis = None if n.arg.shape.is_vector else 0
                 mx = a.max(axis=axis, keepdims=True)
                 return mx + np.log(np.exp(a - mx).sum(axis=axis, keepdims=True))
         raise AssertionError(n.op)
