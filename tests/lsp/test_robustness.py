@@ -67,12 +67,9 @@ def test_malformed_messages_get_json_rpc_errors() -> None:
         message(
             {
                 "jsonrpc": "2.0",
-                "id": 5,
-                "method": "textDocument/hover",
-                "params": {
-                    "textDocument": {"uri": "file:///x"},
-                    "position": {"line": 0, "character": 0},
-                },
+                "id": 5,  # answered on the event loop, so before the shutdown after it
+                "method": "textDocument/documentSymbol",
+                "params": {"textDocument": {"uri": "file:///x"}},
             }
         ),
         SHUTDOWN,
