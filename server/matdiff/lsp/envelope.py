@@ -104,6 +104,8 @@ def read(value: Any) -> Message:
 
 def shown(value: Any) -> str:
     """A JSON value as a message quotes it (at most :data:`MAX_SHOWN` characters)."""
+    if isinstance(value, str):  # (not a whole document's text dumped to quote forty)
+        value = value[: MAX_SHOWN + 1]
     try:
         text = json.dumps(value, ensure_ascii=False)
     except (ValueError, TypeError, RecursionError):
