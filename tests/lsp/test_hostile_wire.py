@@ -8,6 +8,7 @@ fails the test otherwise), it must never pop up a message, and its memory must s
 from __future__ import annotations
 
 import json
+import sys
 from collections.abc import Iterator
 from typing import Any
 
@@ -295,6 +296,27 @@ def test_exit_with_stdin_left_open_stops_the_server() -> None:
         wire.result(initialize(0), 0)
         wire.send(request(1, "shutdown"), notification("exit"))
         assert wire.proc.wait(timeout=60) == 0  # its input is still open
+
+
+def test_a_stray_print_goes_to_standard_error() -> None:
+    """Whatever prints (a library, a debugging line) cannot corrupt the LSP stream."""
+    noisy = (
+        "import sys\n"
+        "from matdiff.features import hover\n"
+        "from matdiff.lsp.server import main\n"
+        "real = hover.hover\n"
+        "def loud(*args):\n"
+        "    print('a stray line on stdout')\n"
+        "    return real(*args)\n"
+        "hover.hover = loud\n"
+        "sys.exit(main())\n"
+    )
+    with Wire([sys.executable, "-c", noisy]) as wire:
+        wire.result(initialize(0), 0)
+        wire.send(notification("initialized", {}), did_open())
+        assert "**f**" in wire.result(hover(1, 2, 0), 1)["contents"]["value"]
+        assert wire.close(request(2, "shutdown"), notification("exit")) == 0
+        assert "a stray line on stdout" in wire.stderr
 
 
 def test_end_of_input_in_the_middle_of_a_message() -> None:

@@ -127,8 +127,8 @@ def key(msg_id: Any) -> str:
 class Wire:
     """One server process, spoken to byte by byte."""
 
-    def __init__(self) -> None:
-        self.proc = subprocess.Popen(COMMAND, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+    def __init__(self, command: list[str] = COMMAND) -> None:
+        self.proc = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                      stderr=subprocess.PIPE)  # fmt: skip
         assert self.proc.stdin and self.proc.stdout and self.proc.stderr
         self.inbox: queue.Queue[Any] = queue.Queue()

@@ -31,5 +31,7 @@ def on_exit(ls: MatdiffServer, params: Any = None) -> None:
 def main(args: list[str] | None = None) -> int:
     """Serve on stdio; the exit code is 0 after ``shutdown`` (or end of input), else 1 (an
     ``exit`` without ``shutdown``)."""
-    serve(server, sys.stdin.buffer, sys.stdout.buffer)
+    out = sys.stdout.buffer
+    sys.stdout = sys.stderr  # a stray print() goes to the log, never into the LSP stream
+    serve(server, sys.stdin.buffer, out)
     return 1 if server.exit_before_shutdown else 0
