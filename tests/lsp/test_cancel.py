@@ -1,5 +1,5 @@
 """Cancellation: a cancelled request stops its derivation (the worker sees the cancel scope),
-and a derivation never blocks the event loop."""
+a derivation never blocks the event loop, and a flood of them is refused past a bound."""
 
 from __future__ import annotations
 
@@ -8,8 +8,10 @@ import threading
 import time
 
 import pytest
+from pygls.exceptions import JsonRpcException
 
 from matdiff.engine import expr as E
+from matdiff.lsp import isolation
 from matdiff.lsp.isolation import cancellable
 
 
@@ -48,3 +50,21 @@ async def test_the_event_loop_runs_while_a_feature_works() -> None:
     assert not task.done()
     release.set()
     assert await task is True
+
+
+async def test_past_the_waiting_limit_a_request_is_refused_as_busy(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A flood of requests that derive is answered, not kept: past MAX_WAITING waiting, a new
+    one is refused at once (RequestFailed), and once they are done, one is served again."""
+    monkeypatch.setattr(isolation, "MAX_WAITING", 2)
+    release = threading.Event()
+    work = cancellable()(lambda *a: release.wait(5))
+    first, second = asyncio.ensure_future(work(None)), asyncio.ensure_future(work(None))
+    await asyncio.sleep(0.01)
+    with pytest.raises(JsonRpcException) as refused:
+        await work(None)
+    assert refused.value.code == -32803 and "busy" in refused.value.message
+    release.set()
+    assert await first is True and await second is True
+    assert await work(None) is True and not isolation.waiting

@@ -67,12 +67,9 @@ def test_malformed_messages_get_json_rpc_errors() -> None:
         message(
             {
                 "jsonrpc": "2.0",
-                "id": 5,
-                "method": "textDocument/hover",
-                "params": {
-                    "textDocument": {"uri": "file:///x"},
-                    "position": {"line": 0, "character": 0},
-                },
+                "id": 5,  # answered on the event loop, so before the shutdown after it
+                "method": "textDocument/documentSymbol",
+                "params": {"textDocument": {"uri": "file:///x"}},
             }
         ),
         SHUTDOWN,
@@ -143,3 +140,24 @@ async def test_failing_feature_logs_and_server_lives_on(client: LanguageClient) 
         types.HoverParams(text_document=doc(uri), position=types.Position(line=1, character=4))
     )
     assert hover is not None
+
+
+@MODULE_LOOP
+async def test_a_client_library_sees_what_is_wrong(client: LanguageClient) -> None:
+    """Through pytest-lsp's client (pygls's own): a command called with the wrong argument
+    comes back as a -32602 that says what is wrong, and the next request is served."""
+    uri = "file:///tmp/placed.matdiff"
+    await open_doc(client, uri, "x : vector(n)\ny = x'*x\n")
+    for arguments, words in ((["y"], 'not "y"'), ([], "not 0 arguments"),
+                             ([{"uri": uri, "name": 5}], "name is 5")):  # fmt: skip
+        with pytest.raises(JsonRpcException) as info:
+            await client.workspace_execute_command_async(
+                types.ExecuteCommandParams(command="matdiff.variables", arguments=arguments)
+            )
+        assert info.value.code == -32602 and words in info.value.message
+    got = await client.workspace_execute_command_async(
+        types.ExecuteCommandParams(
+            command="matdiff.variables", arguments=[{"uri": uri, "name": "y"}]
+        )
+    )
+    assert got == {"variables": ["x"]}

@@ -15,7 +15,7 @@ from lsprotocol import types
 from pytest_lsp import LanguageClient
 
 from matdiff.base.spans import Encoding, LineIndex
-from matdiff.lsp.text import apply_change
+from matdiff.lsp.text import OpenDocument, apply_change
 
 from .helpers import close_doc, doc, published
 
@@ -94,6 +94,24 @@ def test_incremental_edits_follow_lsp_line_breaks(
         assert [(index.line_start(n), index.line_end(n)) for n in range(index.line_count)] == (
             lines(expected)
         )
+
+
+@pytest.mark.parametrize("encoding", ENCODINGS)
+@settings(max_examples=300, deadline=None)
+@given(case=edits())
+def test_one_document_edited_many_times(
+    encoding: Encoding, case: tuple[str, list[tuple[int, int, str]]]
+) -> None:
+    """The server keeps a document as its lines, changed in place edit after edit: its
+    text is the reference's after each one."""
+    text, steps = case
+    doc = OpenDocument("file:///t", "matdiff", 1, text)
+    for a, b, new in steps:
+        where = types.Range(start=at(text, a, encoding), end=at(text, b, encoding))
+        backwards = types.Range(start=where.end, end=where.start)  # read forwards
+        doc.apply(types.TextDocumentContentChangePartial(range=backwards, text=new), encoding)
+        text = text[:a] + new + text[b:]
+        assert doc.text == text
 
 
 @pytest.mark.parametrize("encoding", ENCODINGS)

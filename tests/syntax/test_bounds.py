@@ -153,3 +153,23 @@ def test_types_inside_types_are_bounded() -> None:
         assert [d.message for d in parse(text).diagnostics] == [parser._TOO_DEEP]
     [d] = parse("l : function(vector(" + "9" * 120 + "))\n").diagnostics
     assert d.message.startswith("this number is too large")
+
+
+def test_past_the_statement_limit_nothing_is_checked() -> None:
+    """A document is checked up to MAX_STATEMENTS statements; one warning marks where
+    checking stops (here with a limit of 3), and nothing after it is analysed."""
+    text = "x : scalar\na = x\nb = q\n  c = q; d = q\n"
+    model = analyze(text, limit=3)
+    assert [type(s).__name__ for s in model.document.statements] == [
+        "Declaration",
+        *["Definition"] * 2,
+    ]
+    (undefined, stop) = sorted(model.diagnostics, key=lambda d: d.span.start)
+    assert undefined.code == "undefined" and model.source(undefined.span) == "q"
+    assert stop.code == "too-many-statements" and stop.severity.value == "warning"
+    assert text[stop.span.start : stop.span.end] == "c = q; d = q"  # to the end of its line
+    assert stop.message == (
+        f"matdiff checks the first {parser.MAX_STATEMENTS:,} statements of a document: "
+        "from here on, nothing is checked"
+    )
+    assert len(analyze(text).document.statements) == 5  # under the real limit: all of them

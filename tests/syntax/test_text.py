@@ -4,10 +4,12 @@ byte-order mark is whitespace, and invisible characters are named in messages, n
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from matdiff import check
 from matdiff.analysis import analyze
-from matdiff.base.spans import LineIndex
+from matdiff.base.spans import Encoding, LineIndex, column_offset
 from matdiff.syntax import parse
 from matdiff.syntax.printer import format_text
 
@@ -148,3 +150,37 @@ def test_a_lone_surrogate_is_named_and_counted() -> None:
     assert index.line_col(17, "utf-16") == (1, 6)  # one UTF-16 unit
     assert index.line_col(17, "utf-8") == (1, 8)  # three bytes
     assert index.offset(1, 6, "utf-16") == 17
+
+
+def _width(ch: str, encoding: Encoding) -> int:
+    if encoding == "utf-32":
+        return 1
+    if encoding == "utf-16":
+        return len(ch.encode("utf-16-le", "surrogatepass")) // 2
+    return len(ch.encode("utf-8", "surrogatepass"))
+
+
+ENCODINGS = st.sampled_from(["utf-8", "utf-16", "utf-32"])
+
+
+@settings(max_examples=500, deadline=None)
+@given(text=st.text("ab é𝔸\n\r\ud800", max_size=30), line=st.integers(0, 8),
+       column=st.integers(0, 20), encoding=ENCODINGS)  # fmt: skip
+def test_a_column_is_read_as_a_count_of_units(text: str, line: int, column: int,
+                                             encoding: Encoding) -> None:  # fmt: skip
+    """``LineIndex.offset`` (by bisection over the line's encoded prefixes) against a walk
+    over the characters: the first offset with at least ``column`` units before it, or the
+    line's end (a column inside a character is after it)."""
+    index = LineIndex(text)
+    if line >= index.line_count:
+        assert index.offset(line, column, encoding) == len(text)
+        return
+    start, end = index.line_start(line), index.line_end(line)
+    walked, units = end, 0
+    for i in range(start, end):
+        if units >= column:
+            walked = i
+            break
+        units += _width(text[i], encoding)
+    assert index.offset(line, column, encoding) == walked
+    assert start + column_offset(text[start:end], column, encoding) == walked

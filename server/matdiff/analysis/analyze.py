@@ -21,19 +21,20 @@ from matdiff.base.diagnostics import Diagnostic
 from matdiff.base.spans import Span
 from matdiff.engine.shape import Shape
 from matdiff.syntax import ast, parse
+from matdiff.syntax.parser import MAX_STATEMENTS
 
 __all__ = ["Analyzer", "analyze", "integer_literal"]  # integer_literal: lives in shapes.py
 
 
-def analyze(text: str) -> DocumentModel:
-    """The semantic model of ``text``.  Never raises.
+def analyze(text: str, limit: int = MAX_STATEMENTS) -> DocumentModel:
+    """The semantic model of ``text`` (of its first ``limit`` statements).  Never raises.
 
     Each statement is checked on its own against the names known before it.  What it read
     of them is recorded with its outcome, so after an edit a statement whose text and reads
     are unchanged is not checked again (its spans count from its own start, so moving it
     changes nothing): re-analysing costs what the edit touched, not the document.
     """
-    result = parse(text)
+    result = parse(text, limit)
     statements = result.document.statements
     bases = {st.span.frame: start for st, start in zip(statements, result.starts, strict=True)}
     analyzer = Analyzer(result.line_index, bases)

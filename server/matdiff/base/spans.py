@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import bisect
 import re
+from array import array
 from collections.abc import Mapping
 from typing import Literal, NamedTuple
 
 Encoding = Literal["utf-8", "utf-16", "utf-32"]
 _LINE_BREAK = re.compile(r"\r\n?|\n")
+_LF = re.compile("\n")
 
 
 class Span(NamedTuple):
@@ -74,15 +76,9 @@ class LineIndex:
 
     def __init__(self, text: str) -> None:
         self._text = text
-        starts = [0]
-        if "\r" in text:
-            starts.extend(m.end() for m in _LINE_BREAK.finditer(text))
-        else:
-            pos = text.find("\n")
-            while pos != -1:
-                starts.append(pos + 1)
-                pos = text.find("\n", pos + 1)
-        self._starts = starts
+        # 8 bytes a line (a list of ints takes 36): a document of blank lines is all starts
+        self._starts = array("q", (0,))
+        self._starts.extend(m.end() for m in (_LINE_BREAK if "\r" in text else _LF).finditer(text))
 
     @property
     def line_count(self) -> int:
@@ -115,12 +111,32 @@ class LineIndex:
             return 0
         if line >= len(self._starts):
             return len(self._text)
-        start, end = self._starts[line], self.line_end(line)
-        if encoding == "utf-32":
-            return min(start + max(column, 0), end)
-        units = 0
-        for i in range(start, end):
-            if units >= column:
-                return i
-            units += _units(self._text[i], encoding)
+        return _column(self._text, self._starts[line], self.line_end(line), column, encoding)
+
+
+def column_offset(line: str, column: int, encoding: Encoding = "utf-32") -> int:
+    """The offset in ``line`` (its text, without its line break) of ``column``, counted in
+    ``encoding`` units, as :meth:`LineIndex.offset` reads it."""
+    return _column(line, 0, len(line), column, encoding)
+
+
+def _column(text: str, start: int, end: int, column: int, encoding: Encoding) -> int:
+    """The offset of ``column`` (``encoding`` units) on the line ``[start, end)``: the first
+    offset with at least ``column`` units before it (a column inside a character is after
+    it), or the line's end."""
+    if column <= 0:
+        return start
+    stop = min(end, start + column)  # a character is at least one unit
+    line = text[start:stop]
+    if encoding == "utf-32" or line.isascii():
+        return stop
+    if _units(line, encoding) < column:
         return end
+    low, high = 0, len(line)  # the shortest prefix with enough units, by bisection
+    while low < high:
+        mid = (low + high) // 2
+        if _units(line[:mid], encoding) >= column:
+            high = mid
+        else:
+            low = mid + 1
+    return start + low

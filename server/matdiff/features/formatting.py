@@ -34,11 +34,15 @@ def _broken(model: DocumentModel) -> list[str]:
 
 
 def safe_format(text: str) -> str | None:
-    """``text`` formatted, or None when formatting would change its meaning or lose text."""
+    """``text`` formatted, or None when formatting would change its meaning or lose text
+    (or the document is too long to check whole: what is not checked is not formatted)."""
+    before = analyze(text)
+    if any(d.code == "too-many-statements" for d in before.diagnostics):
+        return None
     new = format_text(text)
     if new == text:
         return None
-    before, after = analyze(text), analyze(new)
+    after = analyze(new)
     if before.document.statements != after.document.statements:
         return None
     if _comments(text) != _comments(new):

@@ -3,8 +3,10 @@ offsets (through the negotiated position encoding)."""
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass, field
+from typing import Any
 
 from lsprotocol import types
 
@@ -15,6 +17,7 @@ from matdiff.base.embedded import Block, HostKind, blocks
 from matdiff.base.spans import Encoding, LineIndex, Span
 from matdiff.engine.shape import Shape
 from matdiff.syntax import ast
+from matdiff.syntax.parser import MAX_STATEMENTS
 
 # how messages quote a place of the document: "declared at 3:5", "defined on line 3"
 _PLACE = re.compile(r"\b(at) (\d+):(\d+)\b|\b(on line) (\d+)\b")
@@ -42,14 +45,41 @@ class Settings:
 
     @staticmethod
     def from_dict(raw: object, markdown: bool = True) -> Settings:
+        return Settings.read(raw, markdown)[0]
+
+    @staticmethod
+    def read(raw: object, markdown: bool = True) -> tuple[Settings, list[str]]:
+        """The settings in ``raw`` (the ``matdiff`` section), and what was ignored in it: a
+        value of the wrong kind keeps its default (``"no"`` is not ``false``)."""
         data = raw if isinstance(raw, dict) else {}
-        layout = data.get("layout", "both")
-        return Settings(
-            layout=layout if layout in ("gradient", "numerator", "both") else "both",
-            steps_on_hover=bool(data.get("stepsOnHover", True)),
-            numeric_check=bool(data.get("numericCheck", True)),
+        ignored = [] if raw is None or isinstance(raw, dict) else [
+            f"the settings are {_kind(raw)}, not an object"]  # fmt: skip
+
+        def value(key: str, default: Any, allowed: tuple[Any, ...]) -> Any:
+            got = data.get(key, default)
+            if type(got) is type(default) and (not allowed or got in allowed):
+                return got
+            words = [json.dumps(a) for a in allowed] or ["true", "false"]
+            choices = ", ".join(words[:-1]) + " or " + words[-1]
+            ignored.append(f"matdiff.{key} is {_kind(got)}, not {choices}: "
+                           f"{json.dumps(default)} is used")  # fmt: skip
+            return default
+
+        settings = Settings(
+            layout=value("layout", "both", ("gradient", "numerator", "both")),
+            steps_on_hover=value("stepsOnHover", True, ()),
+            numeric_check=value("numericCheck", True, ()),
             markdown=markdown,
         )
+        return settings, ignored
+
+
+def _kind(value: object) -> str:
+    if isinstance(value, str):
+        return json.dumps(value[:40], ensure_ascii=False)
+    kinds = {bool: "a boolean", int: "a number", float: "a number", list: "a list",
+             dict: "an object", type(None): "null"}  # fmt: skip
+    return kinds.get(type(value), type(value).__name__)
 
 
 @dataclass(frozen=True)
@@ -70,22 +100,31 @@ class Snapshot:
     def of_host(uri: str, text: str, kind: HostKind, version: int | None = None,
                 encoding: Encoding = "utf-16",
                 settings: Settings | None = None) -> tuple[Snapshot, ...]:  # fmt: skip
-        """One snapshot per matdiff block of a Python or Markdown file."""
+        """One snapshot per matdiff block of a Python or Markdown file (and per annotated
+        Python function), while their statements number at most ``MAX_STATEMENTS`` in all:
+        the block where they run out says so, and the blocks after it are not checked."""
         index = LineIndex(text)
-        out = []
+        out: list[Snapshot] = []
+        room = MAX_STATEMENTS
         for block in blocks(text, kind):
+            if room <= 0:
+                break
             prefix = ""
             if kind != "markdown":  # Python, or a notebook cell (none before %%matdiff's)
                 start = block.hosts[0]
                 prefix = text[index.line_start(index.line_col(start)[0]) : start]
             host = Embedding(block, index, prefix, text)
-            out.append(Snapshot(uri, version, analyze(block.text), encoding,
-                                settings or Settings(), host))  # fmt: skip
+            model = analyze(block.text, room)
+            room -= len(model.document.statements) + 1  # (+1: a block of no statement)
+            out.append(Snapshot(uri, version, model, encoding, settings or Settings(), host))
         if kind == "python":  # annotated NumPy/PyTorch/JAX functions (LANGUAGE.md §10)
             for doc in pysource.documents_in(text):
+                if room <= 0:
+                    break
+                model = pysource.model(doc)
+                room -= len(model.document.statements) + 1
                 host = Embedding(doc.block, index, "", text)
-                out.append(Snapshot(uri, version, pysource.model(doc), encoding,
-                                    settings or Settings(), host))  # fmt: skip
+                out.append(Snapshot(uri, version, model, encoding, settings or Settings(), host))
         return tuple(out)
 
     @property

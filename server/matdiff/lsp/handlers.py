@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from lsprotocol import types
+from pygls.exceptions import JsonRpcInvalidParams
 
 from matdiff.features import (
     actions,
@@ -18,6 +19,7 @@ from matdiff.features import (
     tokens,
 )
 from matdiff.features.snapshot import Snapshot
+from matdiff.lsp import envelope
 from matdiff.lsp.isolation import cancellable, isolated
 from matdiff.lsp.session import MatdiffServer, server
 
@@ -181,26 +183,41 @@ def on_formatting(
     return None if snap is None else formatting.formatting(snap)
 
 
-def _command_target(ls: MatdiffServer, args: Any) -> tuple[Snapshot, dict[str, Any]] | None:
-    """A command's ``{uri, name, …}``: the snapshot that defines ``name`` (in a host file,
-    its block), and the arguments."""
-    request = args if isinstance(args, dict) else {}
-    snaps = ls.every_snapshot(str(request.get("uri", "")))
+_FIELDS = ("uri", "name", "wrt", "layout", "emit")  # what a command's argument may hold
+
+
+def _command_target(
+    ls: MatdiffServer, command: str, args: tuple[Any, ...]
+) -> tuple[Snapshot, dict[str, Any]] | None:
+    """A command's one argument ``{uri, name, …}`` (strings): the snapshot that defines
+    ``name`` (in a host file, its block), and the argument; None if ``uri`` is not open.
+    Anything else is refused with what is wrong with it (-32602)."""
+    request = args[0] if len(args) == 1 else None
+    if not isinstance(request, dict):
+        got = f"{len(args)} arguments" if len(args) != 1 else envelope.shown(request)
+        raise JsonRpcInvalidParams(f"{command} takes one argument, an object {{uri, name, …}}, "
+                                   f"not {got}")  # fmt: skip
+    wrong = [k for k in _FIELDS if k in request and not isinstance(request[k], str)]
+    if wrong or "uri" not in request:
+        what = f"{wrong[0]} is {envelope.shown(request[wrong[0]])}" if wrong else "uri is missing"
+        raise JsonRpcInvalidParams(f"{command}: {what}; uri, name, wrt, layout and emit are "
+                                   "strings")  # fmt: skip
+    snaps = ls.every_snapshot(request["uri"])
     if not snaps:
         return None
-    name = str(request.get("name", ""))
+    name = request.get("name", "")
     return next((s for s in snaps if name in s.model.symbols), snaps[0]), request
 
 
 @server.command("matdiff.derivative")
 @cancellable()
-def on_derivative(ls: MatdiffServer, args: Any = None, *rest: Any) -> dict[str, Any] | None:
-    target = _command_target(ls, args)
+def on_derivative(ls: MatdiffServer, *args: Any) -> dict[str, Any] | None:
+    target = _command_target(ls, "matdiff.derivative", args)
     return None if target is None else commands.derivative(*target)
 
 
 @server.command("matdiff.variables")
 @isolated()
-def on_variables(ls: MatdiffServer, args: Any = None, *rest: Any) -> dict[str, Any] | None:
-    target = _command_target(ls, args)
+def on_variables(ls: MatdiffServer, *args: Any) -> dict[str, Any] | None:
+    target = _command_target(ls, "matdiff.variables", args)
     return None if target is None else commands.variables(*target)

@@ -1,6 +1,8 @@
 """``matdiff lsp``: the language server on standard input and output.
 
-The package's modules, by seam: :mod:`~matdiff.lsp.transport` (bounded reading of stdin),
+The package's modules, by seam: :mod:`~matdiff.lsp.transport` (stdin framed with bounds,
+read on after a broken message), :mod:`~matdiff.lsp.envelope` (what a JSON value is as a
+message, what is wrong with it),
 :mod:`~matdiff.lsp.protocol` (JSON-RPC answers pygls leaves out, the life cycle, the text
 model's hooks), :mod:`~matdiff.lsp.text` (the documents' text, LSP line breaks),
 :mod:`~matdiff.lsp.session` (the server and its one piece of mutable state),
@@ -18,7 +20,7 @@ from lsprotocol import types
 
 from matdiff.lsp import handlers, settings  # noqa: F401 — they register the features
 from matdiff.lsp.session import MatdiffServer, server
-from matdiff.lsp.transport import BoundedInput
+from matdiff.lsp.transport import serve
 
 
 @server.feature(types.EXIT)
@@ -28,7 +30,8 @@ def on_exit(ls: MatdiffServer, params: Any = None) -> None:
 
 def main(args: list[str] | None = None) -> int:
     """Serve on stdio; the exit code is 0 after ``shutdown`` (or end of input), else 1 (an
-    ``exit`` without ``shutdown``, or a message refused as too large)."""
-    stdin = BoundedInput(sys.stdin.buffer)
-    server.start_io(stdin)  # type: ignore[arg-type]  # pygls calls readline and read only
-    return 1 if server.exit_before_shutdown or stdin.refused else 0
+    ``exit`` without ``shutdown``)."""
+    out = sys.stdout.buffer
+    sys.stdout = sys.stderr  # a stray print() goes to the log, never into the LSP stream
+    serve(server, sys.stdin.buffer, out)
+    return 1 if server.exit_before_shutdown else 0

@@ -3,20 +3,21 @@
 Open documents (uri → :class:`~matdiff.lsp.text.OpenDocument`, the client's text) and their
 snapshots (uri → immutable :class:`~matdiff.features.snapshot.Snapshot`\\ s, replaced on
 open/change/close: one for a ``.matdiff`` file, one per block of a host file), the settings,
-and the semantic tokens last sent per document (deltas are taken from them).
+and the semantic tokens last sent per document (deltas are taken from them).  What it keeps
+is bounded: :data:`~matdiff.lsp.text.MAX_TEXT` characters a document, :data:`MAX_CHECKED`
+statements checked.
 """
 
 from __future__ import annotations
 
 import gc
 import itertools
-import json
 import logging
 import threading
 from typing import Any
 
 from lsprotocol import types
-from pygls.exceptions import JsonRpcParseError
+from pygls.exceptions import FeatureRequestError, JsonRpcInternalError
 from pygls.lsp.server import LanguageServer
 
 from matdiff import __version__
@@ -34,6 +35,11 @@ log = logging.getLogger("matdiff.lsp")
 # seconds after `initialized` if none is opened by then
 WARM_AFTER = 2.0
 
+# The statements checked in all open documents (each document is checked up to
+# syntax.parser.MAX_STATEMENTS): past this total, a document opened or edited is not, and
+# says so.  (Each document's text is bounded too: lsp/text.py.)
+MAX_CHECKED = 100_000
+
 
 class MatdiffServer(LanguageServer):
     protocol: MatdiffProtocol
@@ -43,6 +49,7 @@ class MatdiffServer(LanguageServer):
             "matdiff", __version__, protocol_cls=MatdiffProtocol, converter_factory=converter
         )
         self.documents: dict[str, OpenDocument] = {}
+        self.oversized: dict[str, str] = {}  # uri → language id, of documents not kept
         self.snapshots: dict[str, tuple[Snapshot, ...]] = {}
         self.settings = Settings()
         self.exit_before_shutdown = False
@@ -83,12 +90,16 @@ class MatdiffServer(LanguageServer):
                 )
         finally:
             gc.enable()
-        self.snapshots[uri] = snaps
+        self.snapshots.pop(uri, None)
         live = sum(len(s.model.document.statements) for ss in self.snapshots.values() for s in ss)
-        self.caches.fit(live)
+        mine = sum(len(s.model.document.statements) for s in snaps)
         found = [d for snap in snaps for d in diagnostics.diagnostics(snap)]
-        params = types.PublishDiagnosticsParams(uri=uri, version=doc.version, diagnostics=found)
-        self.text_document_publish_diagnostics(params)
+        if live + mine > MAX_CHECKED:  # the others fill the session: this one is not kept
+            why = f"the open documents hold more than {MAX_CHECKED:,} statements"
+            snaps, found, mine = (), [unchecked(f"{why}; close some, then edit this one")], 0
+        self.snapshots[uri] = snaps
+        self.caches.fit(live + mine)
+        self.publish(uri, doc.version, found)
         self.settle()
         self.analysed.set()
 
@@ -109,6 +120,19 @@ class MatdiffServer(LanguageServer):
         thread = threading.Thread(target=build, name="matdiff-warm-parser", daemon=True)
         thread.start()
         return thread
+
+    def publish(self, uri: str, version: int | None, found: list[types.Diagnostic]) -> None:
+        params = types.PublishDiagnosticsParams(uri=uri, version=version, diagnostics=found)
+        self.text_document_publish_diagnostics(params)
+
+    def not_kept(self, uri: str, language_id: str, version: int | None, why: str) -> None:
+        """A document too large to keep: its text and snapshots are dropped, its one
+        diagnostic says why; a whole new text (a change, or opening it again) brings it back."""
+        self.documents.pop(uri, None)
+        self.forget(uri)
+        self.oversized[uri] = language_id
+        log.warning("matdiff: not keeping %s: %s", uri, why)
+        self.publish(uri, version, [unchecked(why)])
 
     def forget(self, uri: str) -> None:
         self.snapshots.pop(uri, None)
@@ -148,13 +172,31 @@ class MatdiffServer(LanguageServer):
         gc.freeze()
 
     def report_server_error(self, error: Exception, source: Any) -> None:
-        """A failure outside a request: the details go to standard error, the client gets one
-        line (no traceback, no install paths)."""
-        if isinstance(error, json.JSONDecodeError):  # not JSON: no id to answer, so id null
-            self.protocol._send_response(None, error=JsonRpcParseError().to_response_error())
+        """A failure outside a request (a notification's handler): all of it on standard
+        error, one line in the client's log (no traceback, no install paths, no pop-up: a
+        client's bad notification must not interrupt the user).  A failed request was
+        answered already."""
+        data = getattr(error, "data", None)
+        trace = "".join(data["traceback"]) if isinstance(data, dict) and "traceback" in data else ""
+        log.error("matdiff: %s: %s\n%s", type(error).__name__, error, trace)
+        if source is FeatureRequestError:
             return
-        log.error("matdiff: %s: %s", type(error).__name__, error)
-        super().report_server_error(RuntimeError(type(error).__name__), source)
+        kind = str(error).split(":")[0] if isinstance(error, JsonRpcInternalError) else ""
+        line = f"matdiff: a notification failed ({kind or type(error).__name__}); the details "
+        line += "are in the server's standard error"
+        self.window_log_message(types.LogMessageParams(type=types.MessageType.Error, message=line))
+
+
+def unchecked(why: str) -> types.Diagnostic:
+    """The one diagnostic of a document the session does not check (at its start)."""
+    start = types.Position(line=0, character=0)
+    return types.Diagnostic(
+        range=types.Range(start=start, end=start),
+        message=f"matdiff does not check this document: {why}",
+        severity=types.DiagnosticSeverity.Warning,
+        code="too-large",
+        source="matdiff",
+    )
 
 
 def _host_kind(language_id: str | None, uri: str) -> HostKind | None:

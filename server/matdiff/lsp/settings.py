@@ -27,7 +27,7 @@ async def on_initialized(ls: MatdiffServer, params: types.InitializedParams) -> 
 @server.feature(types.WORKSPACE_DID_CHANGE_CONFIGURATION)
 async def on_configuration(ls: MatdiffServer, params: types.DidChangeConfigurationParams) -> None:
     settings = params.settings
-    if isinstance(settings, dict) and isinstance(settings.get("matdiff"), dict):
+    if isinstance(settings, dict) and "matdiff" in settings:  # pushed with the notification
         _apply_settings(ls, settings["matdiff"])
     else:
         await _load_settings(ls)
@@ -52,6 +52,11 @@ async def _load_settings(ls: MatdiffServer) -> None:
 
 
 def _apply_settings(ls: MatdiffServer, raw: object) -> None:
-    ls.settings = Settings.from_dict(raw, ls.markdown())
+    ls.settings, ignored = Settings.read(raw, ls.markdown())
+    for why in ignored:  # the client's log says what was not taken
+        log.warning("matdiff: %s", why)
+        ls.window_log_message(
+            types.LogMessageParams(type=types.MessageType.Warning, message=f"matdiff: {why}")
+        )
     for uri in list(ls.snapshots):
         ls.refresh(uri)

@@ -6,9 +6,10 @@ and each statement is parsed on its own with the grammar's ``statement`` start s
 broken statement costs one diagnostic and nothing else.  A newline inside an open ``(``
 continues the statement, unless the next line plainly starts a new statement (``name =``,
 ``name :``, ``const``): then the open parenthesis is reported and the next line is parsed
-on its own.  A statement longer than ``MAX_STATEMENT`` characters is refused unparsed, and
-one nested deeper than ``MAX_DEPTH`` is reported.  Each statement goes first to the
-hand-written fast path (:mod:`matdiff.syntax.fastparse`, held to lark's trees by
+on its own.  A statement longer than ``MAX_STATEMENT`` characters is refused unparsed, one
+nested deeper than ``MAX_DEPTH`` is reported, and past ``MAX_STATEMENTS`` statements the
+rest of the document is not checked (one diagnostic where it starts).  Each statement goes
+first to the hand-written fast path (:mod:`matdiff.syntax.fastparse`, held to lark's trees by
 differential tests); what it refuses goes to lark, the specification
 (:mod:`matdiff.syntax.larkparse`), whose exceptions are turned into messages a person would
 write.
@@ -23,7 +24,7 @@ from typing import TYPE_CHECKING
 
 from matdiff.base import caches, names
 from matdiff.base.caches import Table
-from matdiff.base.diagnostics import Diagnostic
+from matdiff.base.diagnostics import Diagnostic, Severity
 from matdiff.base.spans import LineIndex, Span, lone_cr_as_lf
 from matdiff.syntax import ast, fastparse
 from matdiff.syntax.tokens import OPS
@@ -35,6 +36,9 @@ _OPS = OPS  # the canonical spelling of each lark terminal (tests read it here)
 # A statement longer than this is not parsed: one diagnostic says so.  (Real statements are
 # a few hundred characters; this bounds the time and memory one statement can take.)
 MAX_STATEMENT = 20_000
+# A document is checked up to this many statements; one diagnostic marks where checking
+# stops.  (A statement costs a few kilobytes once checked: this bounds a document's memory.)
+MAX_STATEMENTS = 20_000
 # Nesting deeper than this is reported, not analysed: every pass after the parser recurses
 # once per level.  A level is a sign, a postfix operator, a call's arguments or an operator's
 # right operand; the left operands of a chain (``a + b + c``, ``a*b*c``) do not nest.
@@ -110,8 +114,9 @@ class Chunk:
     text: str
 
 
-def split_statements(text: str) -> list[Chunk]:
-    """Cut ``text`` into statements (see the module docstring)."""
+def split_statements(text: str, limit: int | None = None) -> list[Chunk]:
+    """Cut ``text`` into statements (see the module docstring); with a ``limit``, stop after
+    ``limit + 1`` of them (so that the caller knows where the rest starts)."""
     chunks: list[Chunk] = []
     blanks: list[tuple[int, int]] = []  # comments and inner newlines of the current statement
     start = 0
@@ -128,7 +133,7 @@ def split_statements(text: str) -> list[Chunk]:
             chunks.append(Chunk(start + lead, start + lead + len(stripped), stripped))
         blanks.clear()
 
-    while True:
+    while limit is None or len(chunks) <= limit:
         if pos == start and not depth and (line := _PLAIN_LINE.match(text, pos)):
             close(line.end(1))  # the common case, a whole line at once
             start = pos = line.end()
@@ -154,17 +159,29 @@ def split_statements(text: str) -> list[Chunk]:
             start, depth = at + 1, 0
         else:  # a newline inside parentheses continues the statement
             blanks.append((at, at + 1))
+    else:
+        return chunks
     close(len(text))
     return chunks
 
 
-def parse(text: str) -> ParseResult:
-    """Parse a whole document.  Never raises.  A byte-order mark at its start is whitespace."""
+def parse(text: str, limit: int = MAX_STATEMENTS) -> ParseResult:
+    """Parse a whole document (its first ``limit`` statements: one diagnostic marks where
+    the rest starts).  Never raises.  A byte-order mark at its start is whitespace."""
     index = LineIndex(text)
     # a lone \r ends a line too (same length, so offsets stay); a BOM is whitespace
-    chunks = split_statements(lone_cr_as_lf(" " + text[1:] if text.startswith("\ufeff") else text))
+    chunks = split_statements(
+        lone_cr_as_lf(" " + text[1:] if text.startswith("\ufeff") else text), limit
+    )
     statements: list[ast.Statement] = []
     diagnostics: list[Diagnostic] = []
+    if len(chunks) > limit:  # the rest is not checked: one diagnostic says so
+        rest = chunks.pop()
+        line = index.line_col(rest.start)[0]
+        why = f"matdiff checks the first {MAX_STATEMENTS:,} statements of a document"
+        span = Span(rest.start, max(index.line_end(line), rest.start))
+        message = f"{why}: from here on, nothing is checked"
+        diagnostics.append(Diagnostic(span, message, "too-many-statements", Severity.WARNING))
     seen: dict[str, int] = {}
     memo = caches.active()[_MEMO]
     for chunk in chunks:
