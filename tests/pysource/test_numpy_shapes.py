@@ -21,6 +21,7 @@ from matdiff import pysource
 from matdiff.engine.shape import Dim, Shape
 from matdiff.features import hover, outline, pyfunctions
 from matdiff.features.snapshot import Settings, Snapshot
+from tests.conftest import framework
 
 pytest.importorskip("jaxtyping", reason="the corpus annotates with jaxtyping")
 
@@ -50,6 +51,7 @@ def test_numpy_tuples(shape: Shape, text: str) -> None:
 
 
 def _module(file: str) -> ModuleType:
+    framework("scipy")  # the functions call scipy.special: a skip with the reason without it
     spec = importlib.util.spec_from_file_location(file.removesuffix(".py"), DATA / file)
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
