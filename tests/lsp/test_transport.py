@@ -88,3 +88,16 @@ def test_a_skipped_message_is_not_kept_in_memory() -> None:
     got = frames.next()
     assert isinstance(got, Broken) and "over the limit of 1000" in got.why
     assert frames.next() == 1 and len(frames._buf) == 0
+
+
+@settings(max_examples=100, deadline=None)
+@given(header=st.sampled_from([b"Content-Length: " + b"9" * 5000 + b"\r\n\r\n",
+                               b"Content-Length: 99999999999\r\n\r\n",
+                               b"Content-Type: x\r\n\r\n"]),
+       sizes=st.lists(st.integers(1, 6000), max_size=8))  # fmt: skip
+def test_a_refused_header_loses_no_byte_of_the_next(header: bytes, sizes: list[int]) -> None:
+    """A header refused whole (no Content-Length, a length past the limit) is dropped up to
+    its end: the next message is read whole however the input arrives (it lost its first
+    byte, and so was skipped, when it came in the same read)."""
+    got = read_all(header + frame({"b": 2}), sizes)
+    assert isinstance(got[0], Broken) and got[1:] == [{"b": 2}]

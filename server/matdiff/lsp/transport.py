@@ -147,12 +147,12 @@ class Frames:
                 charset = m.group(1).decode("ascii", "replace").lower()
                 if charset not in ("utf-8", "utf8"):
                     problem = f"the message is in the charset {charset!r}; LSP messages are UTF-8"
+        # refused whole: dropped up to its blank line (pos - 1), not one byte further
         if length is None:
-            return self._broken(pos, "the message has no Content-Length header")
+            return self._broken(pos - 1, "the message has no Content-Length header")
         if length > self.limit:
-            return self._broken(
-                pos, f"the message is {length} bytes long, over the limit of {self.limit}: skipped"
-            )
+            over = f"the message is {length} bytes long, over the limit of {self.limit}: skipped"
+            return self._broken(pos - 1, over)
         del self._buf[:pos]
         return length, problem
 
