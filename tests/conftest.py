@@ -12,6 +12,7 @@ from types import ModuleType
 import pytest
 
 from matdiff.base import caches
+from matdiff.syntax import larkparse
 
 REPO = Path(__file__).resolve().parent.parent
 DATA = REPO / "tests" / "data"
@@ -54,6 +55,16 @@ def pytest_configure(config: pytest.Config) -> None:
             f"CI is set but {' and '.join(missing)} cannot be imported: install the "
             "frameworks extra (pip install '.[frameworks]'), as .ci/run does"
         )
+
+
+@pytest.fixture
+def unbuilt() -> Iterator[None]:
+    """Lark's parser and lexer not built yet (and dropped again after the test)."""
+    larkparse.parser.cache_clear()
+    larkparse._lexer.cache_clear()
+    yield
+    larkparse.parser.cache_clear()
+    larkparse._lexer.cache_clear()
 
 
 @pytest.fixture(autouse=True)

@@ -82,3 +82,16 @@ def drain(client: LanguageClient) -> None:
     queue: asyncio.Queue[types.PublishDiagnosticsParams] = client.published  # type: ignore[attr-defined]
     while not queue.empty():
         queue.get_nowait()
+
+
+class Sink:
+    """A writer for a protocol driven in process: keeps what the server sends."""
+
+    def __init__(self) -> None:
+        self.written: list[bytes] = []
+
+    def write(self, data: bytes) -> None:
+        self.written.append(data)
+
+    def close(self) -> None:
+        pass

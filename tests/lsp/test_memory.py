@@ -10,19 +10,9 @@ from typing import Any
 from lsprotocol import types
 
 from matdiff.lsp.session import MatdiffServer
+from tests.lsp.helpers import Sink
 
 URI = "file:///tmp/memory.matdiff"
-
-
-class Sink:
-    def __init__(self) -> None:
-        self.written: list[bytes] = []
-
-    def write(self, data: bytes) -> None:
-        self.written.append(data)
-
-    def close(self) -> None:
-        pass
 
 
 def _server() -> MatdiffServer:

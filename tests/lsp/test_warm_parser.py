@@ -5,7 +5,6 @@ error need not wait for it.  In process, on the session itself."""
 from __future__ import annotations
 
 import gc
-from collections.abc import Iterator
 
 import pytest
 
@@ -13,28 +12,9 @@ from matdiff.lsp import session
 from matdiff.lsp.session import MatdiffServer
 from matdiff.lsp.text import OpenDocument
 from matdiff.syntax import larkparse
+from tests.lsp.helpers import Sink
 
 URI = "file:///tmp/warm.matdiff"
-
-
-class Sink:
-    def __init__(self) -> None:
-        self.written: list[bytes] = []
-
-    def write(self, data: bytes) -> None:
-        self.written.append(data)
-
-    def close(self) -> None:
-        pass
-
-
-@pytest.fixture
-def unbuilt() -> Iterator[None]:
-    larkparse.parser.cache_clear()
-    larkparse._lexer.cache_clear()
-    yield
-    larkparse.parser.cache_clear()
-    larkparse._lexer.cache_clear()
 
 
 def test_the_parser_is_built_after_the_first_analysis(

@@ -5,7 +5,6 @@ what the first syntax error needs.  (How much time it saves: ``bench/lsp_startup
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
 from typing import Any
 
 import lark
@@ -13,15 +12,6 @@ import pytest
 
 from matdiff import check
 from matdiff.syntax import larkparse, parser
-
-
-@pytest.fixture
-def unbuilt() -> Iterator[None]:
-    larkparse.parser.cache_clear()
-    larkparse._lexer.cache_clear()
-    yield
-    larkparse.parser.cache_clear()
-    larkparse._lexer.cache_clear()
 
 
 def test_threads_asking_together_build_the_parser_once(
