@@ -29,7 +29,7 @@ from matdiff.services.derivatives import derivation
 from tests.engine.test_properties import Example, _derive, examples
 
 KATEX = Path(__file__).resolve().parents[1] / "katex"
-CORPUS = Path(__file__).resolve().parents[2].parent / "shared" / "corpus"
+CORPUS = Path(__file__).resolve().parents[1] / "data" / "corpus"  # the copy, with its source
 
 
 def _katex_available() -> None:
@@ -82,19 +82,16 @@ def corpus_cases() -> list[tuple[str, str, str, str]]:
     """(id, document, of, wrt) of every case of tutorial.json and readability.json."""
     out: list[tuple[str, str, str, str]] = []
     tutorial, readability = CORPUS / "tutorial.json", CORPUS / "readability.json"
-    if tutorial.exists():
-        for c in json.loads(tutorial.read_text()):
-            out.append((c["id"], c["document"], c["of"], c["wrt"]))
-    if readability.exists():
-        for c in json.loads(readability.read_text()):
-            out.append((c["id"], _readability_document(c), "f", c["wrt"]))
+    for c in json.loads(tutorial.read_text()):
+        out.append((c["id"], c["document"], c["of"], c["wrt"]))
+    for c in json.loads(readability.read_text()):
+        out.append((c["id"], _readability_document(c), "f", c["wrt"]))
     return out
 
 
 def test_every_corpus_latex_output_renders_in_katex() -> None:
     cases = corpus_cases()
-    if not cases:
-        pytest.skip(f"no corpus at {CORPUS}")
+    assert cases, f"no corpus at {CORPUS}"
     items: list[tuple[str, str]] = []
     for id_, document, of, wrt in cases:
         for kind in ("gradient", "numerator", "hessian"):

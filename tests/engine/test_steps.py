@@ -37,7 +37,7 @@ from tests.engine.helpers import close
 from tests.engine.test_properties import Example, _derive, examples
 
 ROOT = Path(__file__).resolve().parents[2]
-CORPUS = ROOT.parent / "shared" / "corpus" / "tutorial.json"
+CORPUS = ROOT / "tests" / "data" / "corpus" / "tutorial.json"  # the copy, with its source
 LSQ = "W : matrix(m, n); x : vector(n); b : vector(m)\nloss = norm2(W*x + b)^2\n"
 GAUSS = """\
 x : vector(n); mu : vector(n); S : matrix(n, n) spd
@@ -60,8 +60,6 @@ DOCS = [
 
 
 def _tutorial() -> list[tuple[str, str, str, str]]:
-    if not CORPUS.exists():
-        return []
     out = []
     for c in json.loads(CORPUS.read_text()):
         for answer, kind in (("gradient", "gradient"), ("numerator", "numerator"),
