@@ -78,17 +78,6 @@ async function waitForHttp(url, ms, child) {
   fail(`${url} did not answer within ${ms / 1000} s`);
 }
 
-/** The visible editor lines, top to bottom, as { top, element }. */
-async function editorLines(page) {
-  const lines = page.locator(".monaco-editor .view-lines .view-line");
-  const out = [];
-  for (let i = 0; i < (await lines.count()); i += 1) {
-    const element = lines.nth(i);
-    out.push({ top: (await element.boundingBox())?.y ?? 0, element });
-  }
-  return out.sort((a, b) => a.top - b.top).map((l) => l.element);
-}
-
 /** A screenshot of the editor's top-left corner together with a widget, padded; with `lines`
  *  (editor lines), of the widget and those lines instead. */
 async function shot(page, widget, file, lines = []) {
@@ -253,8 +242,10 @@ async function main() {
     await hoverWidget.waitFor({ state: "hidden", timeout: 10_000 }).catch(() => undefined);
 
     // The derivative hover on `loss`.
-    const lines = await editorLines(page);
-    const lossToken = lines[1].locator("span span", { hasText: /^loss$/ }).first();
+    // (The line found by its text: the DOM order of an editor's lines is not their order,
+    // and changes as the editor renders them again.)
+    const lossLine = page.locator(".monaco-editor .view-line", { hasText: /^loss\b/ }).first();
+    const lossToken = lossLine.locator("span span", { hasText: /^loss$/ }).first();
     await hoverUntil(page, lossToken, hoverWidget, "checked numerically", { ms: 15_000, force: false });
     const hoverText = await hoverWidget.innerText();
     fs.writeFileSync(path.join(tmp, "hover.txt"), hoverText);
