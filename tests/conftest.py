@@ -20,7 +20,7 @@ CORPUS = DATA / "corpus"  # a copy of the shared corpus (tests/data/corpus/SOURC
 TUTORIAL = CORPUS / "tutorial.json"
 UPDATE_GOLDEN = os.environ.get("UPDATE_GOLDEN") == "1"
 # The frameworks of `--emit torch|jax`, in the `frameworks` extra (not in `test`: ~1.7 GB).
-FRAMEWORKS = ("torch", "jax", "scipy")
+FRAMEWORKS = ("torch", "jax")
 
 
 def in_ci() -> bool:
